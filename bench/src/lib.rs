@@ -1,0 +1,2 @@
+//! Benchmarks live in `benches/`; see BENCHMARKS.md.
+#![forbid(unsafe_code)]

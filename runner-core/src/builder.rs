@@ -1,0 +1,253 @@
+//! `Builder`: the runner's settings, all plain types, nothing built until first use.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_executor::Executor;
+
+use crate::Runner;
+
+/// Makes the executor a runner uses; see [`Builder::factory`].
+pub(crate) type Factory = Box<dyn FnOnce() -> Arc<Executor<'static>> + Send>;
+
+/// What a runner does with the panic of a task that nobody awaits (a detached task, or one
+/// whose [`Task`](crate::Task) was dropped).
+///
+/// # Examples
+///
+/// ```
+/// use runner::{Runner, UnhandledPanic};
+///
+/// let mut runner = Runner::builder().unhandled_panic(UnhandledPanic::Ignore).build();
+/// runner.run(async {
+///     runner::spawn(async { panic!("nobody will know") }).detach();
+/// });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum UnhandledPanic {
+    /// Print a report with the task's spawn location and go on (the default), as asyncio
+    /// logs "Task exception was never retrieved".
+    #[default]
+    Report,
+    /// Say nothing and go on.
+    Ignore,
+    /// Shut the runner down: the running `run` cancels its future, closes the runner and
+    /// panics with the task's payload.
+    ShutdownRunner,
+}
+
+/// Settings for a [`Runner`], built with [`Runner::builder`].
+///
+/// Every setter takes a plain value; [`build`](Builder::build) allocates nothing heavy: the
+/// executor, worker threads and context are made when the runner is first used.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let mut runner = runner::Runner::builder()
+///     .threads(2)
+///     .debug(true)
+///     .shutdown_grace(Duration::from_secs(1))
+///     .build();
+/// assert_eq!(runner.run(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    pub(crate) debug: Option<bool>,
+    pub(crate) threads: usize,
+    pub(crate) factory: Option<Factory>,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) slow_poll_threshold: Duration,
+    pub(crate) unhandled_panic: UnhandledPanic,
+    pub(crate) handle_ctrl_c: bool,
+}
+
+impl Builder {
+    /// The defaults: one thread, debug from `RUNNER_DEBUG`, 5 s grace, 300 s timeout for
+    /// blocking jobs, 100 ms slow-poll threshold, unhandled panics reported, Ctrl-C handled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Builder::new().build();
+    /// runner.run(async {});
+    /// ```
+    pub fn new() -> Self {
+        Builder {
+            debug: None,
+            threads: 1,
+            factory: None,
+            shutdown_grace: Duration::from_secs(5),
+            shutdown_timeout: Duration::from_secs(300),
+            slow_poll_threshold: Duration::from_millis(100),
+            unhandled_panic: UnhandledPanic::Report,
+            handle_ctrl_c: true,
+        }
+    }
+
+    /// Turns debug mode on or off, whatever `RUNNER_DEBUG` says.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::builder().debug(true).build();
+    /// assert!(runner.run(async { runner::Handle::current().is_debug() }));
+    /// ```
+    pub fn debug(mut self, enabled: bool) -> Self {
+        self.debug = Some(enabled);
+        self
+    }
+
+    /// Runs `Send` tasks on `n` threads: the runner's own thread plus `n - 1` workers started
+    /// at initialisation and joined at close. The default, 1, is asyncio's model.
+    ///
+    /// # Panics
+    ///
+    /// When `n` is 0: a runner needs its own thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::builder().threads(4).build();
+    /// assert_eq!(runner.run(async { runner::Handle::current().threads() }), 4);
+    /// ```
+    #[track_caller]
+    pub fn threads(mut self, n: usize) -> Self {
+        assert!(n >= 1, "Builder::threads(0): a runner needs at least its own thread; pass 1 or more");
+        self.threads = n;
+        self
+    }
+
+    /// Uses the executor `factory` returns instead of a new one; it is called once, at
+    /// initialisation. Share an executor between runners, or prepare it, this way.
+    ///
+    /// Tasks of other runners on a shared executor are theirs: close cancels only the tasks
+    /// spawned through this runner.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let executor = Arc::new(async_executor::Executor::new());
+    /// let shared = executor.clone();
+    /// let mut runner = runner::Runner::builder().factory(move || shared).build();
+    /// runner.run(async {});
+    /// ```
+    pub fn factory(
+        mut self,
+        factory: impl FnOnce() -> Arc<Executor<'static>> + Send + 'static,
+    ) -> Self {
+        self.factory = Some(Box::new(factory));
+        self
+    }
+
+    /// How long close lets tasks that awaited [`shutdown_requested`](crate::shutdown_requested)
+    /// finish their cleanup before it cancels them. Default 5 s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let runner = runner::Runner::builder().shutdown_grace(Duration::from_millis(500)).build();
+    /// # drop(runner);
+    /// ```
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// How long close waits for [`unblock`](crate::unblock) jobs still running. Default 300 s,
+    /// as Python's thread-join timeout; jobs still running then are reported and left behind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let runner = runner::Runner::builder().shutdown_timeout(Duration::from_secs(10)).build();
+    /// # drop(runner);
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// In debug mode, a single poll longer than this is reported. Default 100 ms.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let runner = runner::Runner::builder().debug(true).slow_poll_threshold(Duration::from_millis(20)).build();
+    /// # drop(runner);
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
+        self.slow_poll_threshold = threshold;
+        self
+    }
+
+    /// What to do with the panic of a task nobody awaits. Default: report it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = runner::Runner::builder()
+    ///     .unhandled_panic(runner::UnhandledPanic::ShutdownRunner)
+    ///     .build();
+    /// # drop(runner);
+    /// ```
+    pub fn unhandled_panic(mut self, policy: UnhandledPanic) -> Self {
+        self.unhandled_panic = policy;
+        self
+    }
+
+    /// Whether `run` handles Ctrl-C (SIGINT) when it runs on the main thread. Default on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let runner = runner::Runner::builder().handle_ctrl_c(false).build();
+    /// # drop(runner);
+    /// ```
+    pub fn handle_ctrl_c(mut self, enabled: bool) -> Self {
+        self.handle_ctrl_c = enabled;
+        self
+    }
+
+    /// Makes the runner. Nothing is started until its first use.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Builder::new().build();
+    /// assert_eq!(runner.run(async { "done" }), "done");
+    /// ```
+    pub fn build(self) -> Runner {
+        Runner::from_builder(self)
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("debug", &self.debug)
+            .field("threads", &self.threads)
+            .field("factory", &self.factory.as_ref().map(|_| "<fn>"))
+            .field("shutdown_grace", &self.shutdown_grace)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("slow_poll_threshold", &self.slow_poll_threshold)
+            .field("unhandled_panic", &self.unhandled_panic)
+            .field("handle_ctrl_c", &self.handle_ctrl_c)
+            .finish()
+    }
+}

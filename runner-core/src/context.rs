@@ -1,0 +1,481 @@
+//! Context variables: Python's `contextvars`, following tasks.
+//!
+//! Each thread has a *current context*: a persistent map from variable to value. Spawning a
+//! task, offloading with `unblock` or calling [`Context::current`] takes a snapshot of it,
+//! which costs one reference-count increment whatever the number of variables, because the
+//! map is persistent: `set` copies only the path to the changed entry (a 16-way trie, so
+//! four nodes for 10,000 variables), never the whole map.
+//!
+//! A task owns its snapshot and swaps it in as the thread's current context for each poll;
+//! a task that touches no variable pays two thread-local swaps per poll and nothing else.
+
+use std::any::Any;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::trie::{Map, Value};
+
+thread_local! {
+    /// The context the code running on this thread sees.
+    static CURRENT: std::cell::Cell<Map> = const { std::cell::Cell::new(Map::EMPTY) };
+}
+
+/// Source of variable identities: 0 means "not yet assigned".
+static NEXT_VAR_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Takes a snapshot of this thread's current context (O(1)).
+pub(crate) fn snapshot() -> Map {
+    CURRENT.with(|current| {
+        let map = current.take();
+        let copy = map.clone();
+        current.set(map);
+        copy
+    })
+}
+
+/// Makes `map` this thread's current context and returns the one it replaced.
+///
+/// Callers swap back when they are done; the pair is how tasks and contexts are entered
+/// without an allocation.
+pub(crate) fn swap_current(map: Map) -> Map {
+    CURRENT.with(|current| current.replace(map))
+}
+
+/// Runs `f` with `map` as the current context and returns the map as `f` left it.
+pub(crate) fn run_in<R>(map: &mut Map, f: impl FnOnce() -> R) -> R {
+    struct Restore<'a> {
+        map: &'a mut Map,
+        previous: Option<Map>,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            if let Some(previous) = self.previous.take() {
+                *self.map = swap_current(previous);
+            }
+        }
+    }
+    let previous = swap_current(std::mem::take(map));
+    let _restore = Restore {
+        map,
+        previous: Some(previous),
+    };
+    f()
+}
+
+fn with_current<R>(f: impl FnOnce(&mut Map) -> R) -> R {
+    CURRENT.with(|current| {
+        let mut map = current.take();
+        let result = f(&mut map);
+        current.set(map);
+        result
+    })
+}
+
+/// A context variable: a value that each task and each [`Context`] sees on its own.
+///
+/// Declare one as a `static`; every task starts with the values of the context it was
+/// spawned from, and what it sets stays invisible to its parent and its siblings.
+/// Values must be `Clone + Send + Sync + 'static` because tasks move between threads.
+///
+/// # Examples
+///
+/// ```
+/// use runner::ContextVar;
+///
+/// static REQUEST_ID: ContextVar<u64> = ContextVar::new("request_id");
+///
+/// runner::run(async {
+///     REQUEST_ID.set(7);
+///     let child = runner::spawn(async {
+///         let seen = REQUEST_ID.get();
+///         REQUEST_ID.set(8); // the child's own copy
+///         seen
+///     });
+///     assert_eq!(child.await, Some(7));
+///     assert_eq!(REQUEST_ID.get(), Some(7));
+/// });
+/// ```
+pub struct ContextVar<T> {
+    name: &'static str,
+    id: AtomicU64,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<T> ContextVar<T> {
+    /// Creates a variable; `name` is shown in `Debug` output and in misuse panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static USER: runner::ContextVar<String> = runner::ContextVar::new("user");
+    /// assert_eq!(USER.name(), "user");
+    /// ```
+    pub const fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            id: AtomicU64::new(0),
+            _value: PhantomData,
+        }
+    }
+
+    /// The name given to [`ContextVar::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static TRACE: runner::ContextVar<u32> = runner::ContextVar::new("trace");
+    /// assert_eq!(TRACE.name(), "trace");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// A process-unique identity, assigned on first use so that `new` can stay `const`.
+    fn id(&self) -> u64 {
+        let id = self.id.load(Ordering::Relaxed);
+        if id != 0 {
+            return id;
+        }
+        let fresh = NEXT_VAR_ID.fetch_add(1, Ordering::Relaxed);
+        match self
+            .id
+            .compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => fresh,
+            Err(assigned) => assigned,
+        }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> ContextVar<T> {
+    /// The variable's value in the current context, or `None` when it was never set there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static LEVEL: runner::ContextVar<u8> = runner::ContextVar::new("level");
+    /// assert_eq!(LEVEL.get(), None);
+    /// LEVEL.set(3);
+    /// assert_eq!(LEVEL.get(), Some(3));
+    /// ```
+    pub fn get(&self) -> Option<T> {
+        let id = self.id();
+        with_current(|map| map.get(id).and_then(downcast::<T>))
+    }
+
+    /// Sets the variable in the current context and returns a [`Token`] that
+    /// [`reset`](ContextVar::reset) uses to restore the value it replaced.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static MODE: runner::ContextVar<&'static str> = runner::ContextVar::new("mode");
+    /// let token = MODE.set("fast");
+    /// assert_eq!(MODE.get(), Some("fast"));
+    /// MODE.reset(token);
+    /// assert_eq!(MODE.get(), None);
+    /// ```
+    pub fn set(&self, value: T) -> Token<T> {
+        let id = self.id();
+        let value: Value = Arc::new(value);
+        let previous = with_current(|map| map.insert(id, value));
+        Token {
+            var_id: id,
+            var_name: self.name,
+            previous,
+            _value: PhantomData,
+        }
+    }
+
+    /// Restores the value the variable had before the `set` that returned `token`.
+    ///
+    /// A token can be used once: `reset` takes it by value.
+    ///
+    /// ```compile_fail
+    /// static N: runner::ContextVar<u8> = runner::ContextVar::new("n");
+    /// let token = N.set(1);
+    /// N.reset(token);
+    /// N.reset(token); // error: use of moved value
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `token` was returned by another variable's `set`; the message names both.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static DEPTH: runner::ContextVar<u32> = runner::ContextVar::new("depth");
+    /// DEPTH.set(1);
+    /// let token = DEPTH.set(2);
+    /// DEPTH.reset(token);
+    /// assert_eq!(DEPTH.get(), Some(1));
+    /// ```
+    #[track_caller]
+    pub fn reset(&self, token: Token<T>) {
+        let id = self.id();
+        assert!(
+            token.var_id == id,
+            "ContextVar::reset: the token was created by `{}`.set(), not by `{}`.set(); \
+             reset each variable with its own token",
+            token.var_name,
+            self.name
+        );
+        with_current(|map| match token.previous {
+            Some(value) => {
+                map.insert(id, value);
+            }
+            None => {
+                map.remove(id);
+            }
+        });
+    }
+}
+
+fn downcast<T: Clone + 'static>(value: &Value) -> Option<T> {
+    let value: &dyn Any = &**value;
+    value.downcast_ref::<T>().cloned()
+}
+
+impl<T> fmt::Debug for ContextVar<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContextVar")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`ContextVar::set`] returns: pass it to [`ContextVar::reset`] to undo that `set`.
+///
+/// Dropping a token changes nothing, as in Python.
+///
+/// # Examples
+///
+/// ```
+/// static TRY: runner::ContextVar<u8> = runner::ContextVar::new("try");
+/// let token = TRY.set(1);
+/// assert_eq!(token.var_name(), "try");
+/// TRY.reset(token);
+/// ```
+#[must_use = "a Token is how the value before this `set` is restored; `let _ = VAR.set(..)` to keep the new value for good"]
+pub struct Token<T> {
+    var_id: u64,
+    var_name: &'static str,
+    previous: Option<Value>,
+    _value: PhantomData<T>,
+}
+
+impl<T> Token<T> {
+    /// The name of the variable whose `set` returned this token.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static A: runner::ContextVar<i32> = runner::ContextVar::new("a");
+    /// assert_eq!(A.set(1).var_name(), "a");
+    /// ```
+    pub fn var_name(&self) -> &'static str {
+        self.var_name
+    }
+}
+
+impl<T> fmt::Debug for Token<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("var", &self.var_name)
+            .field("had_previous_value", &self.previous.is_some())
+            .finish()
+    }
+}
+
+/// A set of context variable values that code can run inside.
+///
+/// `Context` is a handle: clones share the same values, so what one clone's
+/// [`run`](Context::run) sets, every clone sees. [`Context::current`] makes a new, independent
+/// context from the current one, as Python's `copy_context()` does.
+///
+/// # Examples
+///
+/// ```
+/// use runner::{Context, ContextVar};
+///
+/// static USER: ContextVar<&'static str> = ContextVar::new("user");
+///
+/// let ctx = Context::current();
+/// ctx.run(|| USER.set("ada"));
+/// assert_eq!(ctx.get(&USER), Some("ada"));
+/// assert_eq!(USER.get(), None); // the caller's own context is untouched
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<ContextInner>,
+}
+
+struct ContextInner {
+    map: Mutex<Map>,
+    entered: AtomicBool,
+}
+
+impl Context {
+    /// A copy of the current context, O(1) whatever the number of variables set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static N: runner::ContextVar<u32> = runner::ContextVar::new("n");
+    /// N.set(1);
+    /// let snapshot = runner::Context::current();
+    /// N.set(2);
+    /// assert_eq!(snapshot.get(&N), Some(1));
+    /// ```
+    pub fn current() -> Context {
+        Context::from_map(snapshot())
+    }
+
+    /// An empty context: no variable set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static N: runner::ContextVar<u32> = runner::ContextVar::new("n");
+    /// N.set(1);
+    /// assert_eq!(runner::Context::empty().get(&N), None);
+    /// ```
+    pub fn empty() -> Context {
+        Context::from_map(Map::EMPTY)
+    }
+
+    pub(crate) fn from_map(map: Map) -> Context {
+        Context {
+            inner: Arc::new(ContextInner {
+                map: Mutex::new(map),
+                entered: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The value of `var` in this context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static N: runner::ContextVar<u32> = runner::ContextVar::new("n");
+    /// let ctx = runner::Context::empty();
+    /// ctx.run(|| N.set(5));
+    /// assert_eq!(ctx.get(&N), Some(5));
+    /// ```
+    pub fn get<T: Clone + Send + Sync + 'static>(&self, var: &ContextVar<T>) -> Option<T> {
+        let id = var.id();
+        let map = self.lock();
+        map.get(id).and_then(downcast::<T>)
+    }
+
+    /// Runs `f` inside this context and returns its result: inside `f`, variables read and
+    /// write this context's values.
+    ///
+    /// # Panics
+    ///
+    /// When this context is already entered, on this thread or another, as Python raises
+    /// `RuntimeError` for `Context.run` on an entered context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static N: runner::ContextVar<u32> = runner::ContextVar::new("n");
+    /// let ctx = runner::Context::empty();
+    /// let doubled = ctx.run(|| { N.set(21); N.get().unwrap() * 2 });
+    /// assert_eq!(doubled, 42);
+    /// ```
+    #[track_caller]
+    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _entered = self.enter();
+        let mut map = std::mem::take(&mut *self.lock());
+        struct PutBack<'a> {
+            ctx: &'a Context,
+            map: &'a mut Map,
+        }
+        impl Drop for PutBack<'_> {
+            fn drop(&mut self) {
+                *self.ctx.lock() = std::mem::take(self.map);
+            }
+        }
+        let put_back = PutBack {
+            ctx: self,
+            map: &mut map,
+        };
+        run_in(put_back.map, f)
+    }
+
+    /// Marks the context entered until the guard drops.
+    #[track_caller]
+    pub(crate) fn enter(&self) -> EnteredGuard<'_> {
+        let was_entered = self.inner.entered.swap(true, Ordering::Acquire);
+        assert!(
+            !was_entered,
+            "cannot enter this runner::Context: it is already entered (a Context runs one \
+             piece of code at a time; use Context::current() to make a copy)"
+        );
+        EnteredGuard { ctx: self }
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Map> {
+        self.inner.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Number of variables set in this context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static A: runner::ContextVar<u8> = runner::ContextVar::new("a");
+    /// let ctx = runner::Context::empty();
+    /// assert_eq!(ctx.len(), 0);
+    /// ctx.run(|| A.set(1));
+    /// assert_eq!(ctx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no variable is set in this context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(runner::Context::empty().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+pub(crate) struct EnteredGuard<'a> {
+    ctx: &'a Context,
+}
+
+impl Drop for EnteredGuard<'_> {
+    fn drop(&mut self) {
+        self.ctx.inner.entered.store(false, Ordering::Release);
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // try_lock: Debug must never block, even while the context runs code.
+        let mut d = f.debug_struct("Context");
+        match self.inner.map.try_lock() {
+            Ok(map) => d.field("vars", &map.len()),
+            Err(_) => d.field("vars", &"<entered>"),
+        };
+        d.field("entered", &self.inner.entered.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::empty()
+    }
+}

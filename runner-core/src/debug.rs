@@ -1,0 +1,82 @@
+//! Debug mode: how it is resolved and where its reports go.
+//!
+//! Reports are single lines starting with `[runner]` on stderr, easy to grep; with the
+//! `tracing` feature and a subscriber installed they become `tracing` events instead
+//! (target `runner`, level WARN), so they land wherever the program's logs go.
+
+use std::any::Any;
+use std::panic::Location;
+use std::time::Duration;
+
+/// The environment variable that turns debug mode on when the program did not choose.
+pub const DEBUG_ENV: &str = "RUNNER_DEBUG";
+
+/// Explicit choice wins; else `RUNNER_DEBUG` set, non-empty and not `0` means on.
+pub(crate) fn resolve(explicit: Option<bool>) -> bool {
+    explicit.unwrap_or_else(|| match std::env::var_os(DEBUG_ENV) {
+        Some(value) => !value.is_empty() && value != "0",
+        None => false,
+    })
+}
+
+/// Emits one report line.
+pub(crate) fn report(message: std::fmt::Arguments<'_>) {
+    #[cfg(feature = "tracing")]
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!(target: "runner", "{}", message);
+        return;
+    }
+    // One write per line so that reports from several threads do not interleave.
+    let line = format!("[runner] {message}\n");
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// The text of a panic payload, as the standard panic hook prints it.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "Box<dyn Any>"
+    }
+}
+
+pub(crate) fn report_slow_poll(what: Spawned, took: Duration, threshold: Duration) {
+    report(format_args!(
+        "slow poll: {what} blocked its thread for {took:?} in a single poll (threshold {threshold:?}); \
+         move blocking work into runner::unblock"
+    ));
+}
+
+/// Names a task or the main future in reports.
+#[derive(Clone, Copy)]
+pub(crate) enum Spawned {
+    Task(&'static Location<'static>),
+    Main,
+}
+
+impl std::fmt::Display for Spawned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Spawned::Task(location) => write!(f, "task spawned at {location}"),
+            Spawned::Main => f.write_str("the main future"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_messages_of_both_string_kinds() {
+        let a: Box<dyn Any + Send> = Box::new("static");
+        let b: Box<dyn Any + Send> = Box::new(String::from("owned"));
+        let c: Box<dyn Any + Send> = Box::new(5_u8);
+        assert_eq!(panic_message(&*a), "static");
+        assert_eq!(panic_message(&*b), "owned");
+        assert_eq!(panic_message(&*c), "Box<dyn Any>");
+    }
+}

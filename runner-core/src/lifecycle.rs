@@ -1,0 +1,523 @@
+//! `Runner`: created → initialised → closed, and `runner::run`.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::resume_unwind;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context as TaskCx, Poll};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use async_executor::{Executor, LocalExecutor};
+use futures_lite::future;
+use pin_project_lite::pin_project;
+
+use crate::builder::Builder;
+use crate::context::Context;
+use crate::debug::{self, Spawned};
+use crate::error::RunError;
+use crate::runtime::{self, Shared};
+use crate::shutdown;
+use crate::task::Handle;
+
+/// Runs futures to completion on an executor it builds on first use, and shuts everything
+/// down in a defined order when closed or dropped: Python's `asyncio.Runner` for Rust.
+///
+/// Creating a runner allocates nothing heavy. The first [`run`](Runner::run),
+/// [`try_run`](Runner::try_run), [`run_with_context`](Runner::run_with_context) or
+/// [`handle`](Runner::handle) initialises it: it makes the executor (or calls the
+/// [`factory`](Builder::factory)), starts worker threads, copies the current context as
+/// the runner's own, and resolves debug mode. Tasks still pending when `run` returns stay
+/// pending and go on in the next `run`.
+///
+/// A `Runner` belongs to the thread that made it (its main future and `spawn_local` tasks
+/// run there), so it is not `Send`:
+///
+/// ```compile_fail
+/// let runner = runner::Runner::new();
+/// std::thread::spawn(move || drop(runner));
+/// ```
+///
+/// # Shutdown
+///
+/// [`close`](Runner::close), dropping the runner, and the end of [`run`](crate::run) run
+/// this sequence, every step on the runner's own thread, before they return:
+///
+/// 1. Shutdown is signalled: [`shutdown_requested`](crate::shutdown_requested) completes.
+/// 2. Tasks that awaited it get time to finish their cleanup: the executor keeps running
+///    until each of them has finished, or [`shutdown_grace`](Builder::shutdown_grace) has
+///    passed. Tasks that never asked are not waited for.
+/// 3. Worker threads stop and are joined; every task still alive is cancelled: its future is
+///    dropped here, inside the task's own context.
+/// 4. Panics of tasks nobody awaited, and destructors that panicked in step 3, have been
+///    reported with the task's spawn location; the sequence carries on.
+/// 5. Blocking jobs from [`unblock`](crate::unblock) are waited for, at most
+///    [`shutdown_timeout`](Builder::shutdown_timeout); those still running are named and left.
+/// 6. The executor and the runner's context are released; the runner is closed.
+///
+/// # Examples
+///
+/// ```
+/// let mut runner = runner::Runner::new();
+/// let first = runner.run(async { 1 });
+/// let second = runner.run(async { 2 });
+/// assert_eq!(first + second, 3);
+/// runner.close();
+/// ```
+pub struct Runner {
+    state: State,
+}
+
+enum State {
+    Created(Box<Builder>),
+    Initialised(Box<Live>),
+    Closed,
+}
+
+/// What an initialised runner owns.
+pub(crate) struct Live {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) local: Rc<LocalExecutor<'static>>,
+    pub(crate) context: Context,
+    pub(crate) workers: Workers,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) shutdown_timeout: Duration,
+    #[allow(dead_code)]
+    pub(crate) handle_ctrl_c: bool,
+}
+
+impl Runner {
+    /// A runner with the default settings; nothing is built until its first use.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::new();
+    /// assert_eq!(runner.run(async { "hi" }), "hi");
+    /// ```
+    pub fn new() -> Runner {
+        Builder::new().build()
+    }
+
+    /// Settings for a runner; see [`Builder`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::builder().threads(2).build();
+    /// runner.run(async {});
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(crate) fn from_builder(builder: Builder) -> Runner {
+        Runner {
+            state: State::Created(Box::new(builder)),
+        }
+    }
+
+    /// Runs `future` to completion on this thread and returns its output; the runner's tasks
+    /// make progress meanwhile. The future runs inside the runner's own context, so context
+    /// variables it sets are seen by the next `run`.
+    ///
+    /// A panic in `future` comes out of `run` with its original payload, and the runner
+    /// stays usable.
+    ///
+    /// # Panics
+    ///
+    /// When called from inside a running runner on this thread, or after the runner was
+    /// closed. [`try_run`](Runner::try_run) returns these as errors instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::new();
+    /// let task = runner.run(async { runner::spawn(async { 5 }) });
+    /// assert_eq!(runner.run(task), 5); // the task went on between the two runs
+    /// ```
+    #[track_caller]
+    pub fn run<F: Future>(&mut self, future: F) -> F::Output {
+        match self.run_inner(future, None) {
+            Ok(output) => output,
+            Err(error) => fail(error),
+        }
+    }
+
+    /// Like [`run`](Runner::run), but returns [`RunError::Nested`] or [`RunError::Closed`]
+    /// instead of panicking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runner::{RunError, Runner};
+    ///
+    /// let mut outer = Runner::new();
+    /// outer.run(async {
+    ///     let mut inner = Runner::new();
+    ///     assert_eq!(inner.try_run(async {}), Err(RunError::Nested));
+    /// });
+    /// ```
+    pub fn try_run<F: Future>(&mut self, future: F) -> Result<F::Output, RunError> {
+        self.run_inner(future, None)
+    }
+
+    /// Like [`run`](Runner::run), but runs `future` inside `context` instead of the runner's
+    /// own context; what it sets is visible through `context` afterwards.
+    ///
+    /// # Panics
+    ///
+    /// As [`run`](Runner::run), and when `context` is already entered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runner::{Context, ContextVar, Runner};
+    ///
+    /// static USER: ContextVar<&'static str> = ContextVar::new("user");
+    ///
+    /// let ctx = Context::empty();
+    /// Runner::new().run_with_context(async { USER.set("grace") }, &ctx);
+    /// assert_eq!(ctx.get(&USER), Some("grace"));
+    /// ```
+    #[track_caller]
+    pub fn run_with_context<F: Future>(&mut self, future: F, context: &Context) -> F::Output {
+        match self.run_inner(future, Some(context)) {
+            Ok(output) => output,
+            Err(error) => fail(error),
+        }
+    }
+
+    fn run_inner<F: Future>(
+        &mut self,
+        future: F,
+        context: Option<&Context>,
+    ) -> Result<F::Output, RunError> {
+        if runtime::is_running() {
+            return Err(RunError::Nested);
+        }
+        let live = self.live().ok_or(RunError::Closed)?;
+        let shared = &live.shared;
+        let entered = runtime::enter(shared.clone(), Some(live.local.clone()));
+        let main = Main {
+            future,
+            context: context.unwrap_or(&live.context),
+            shared,
+        };
+        let ended = async_io::block_on(live.local.run(shared.executor.run(future::or(
+            async { Ok(main.await) },
+            async { Err(shared.fatal_panic().await) },
+        ))));
+        drop(entered);
+        match ended {
+            Ok(output) => Ok(output),
+            // UnhandledPanic::ShutdownRunner: a task panicked and nobody awaited it.
+            Err(payload) => {
+                self.close();
+                resume_unwind(payload)
+            }
+        }
+    }
+
+    /// The initialised state, initialising it on first use; `None` once closed.
+    fn live(&mut self) -> Option<&Live> {
+        if let State::Created(_) = self.state {
+            let State::Created(builder) = std::mem::replace(&mut self.state, State::Closed) else {
+                unreachable!("matched Created just above")
+            };
+            self.state = State::Initialised(Box::new(initialise(*builder)));
+        }
+        match &self.state {
+            State::Initialised(live) => Some(live),
+            _ => None,
+        }
+    }
+
+    /// A handle to spawn onto this runner from anywhere; initialises the runner.
+    ///
+    /// # Panics
+    ///
+    /// When the runner is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::new();
+    /// let handle = runner.handle();
+    /// let task = handle.spawn(async { 7 });
+    /// assert_eq!(runner.run(task), 7);
+    /// ```
+    #[track_caller]
+    pub fn handle(&mut self) -> Handle {
+        match self.live() {
+            Some(live) => Handle {
+                shared: live.shared.clone(),
+            },
+            None => fail(RunError::Closed),
+        }
+    }
+
+    /// Whether debug mode is on; `None` before initialisation, when it is not resolved yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::builder().debug(true).build();
+    /// assert_eq!(runner.is_debug(), None);
+    /// runner.run(async {});
+    /// assert_eq!(runner.is_debug(), Some(true));
+    /// ```
+    pub fn is_debug(&self) -> Option<bool> {
+        match &self.state {
+            State::Initialised(live) => Some(live.shared.debug),
+            _ => None,
+        }
+    }
+
+    /// Whether the runner has been closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::new();
+    /// runner.close();
+    /// assert!(runner.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed)
+    }
+
+    /// Shuts the runner down in the order of the [`# Shutdown`](Runner#shutdown) section.
+    /// Closing a closed or never-used runner does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::new();
+    /// runner.run(async { runner::spawn(std::future::pending::<()>()).detach() });
+    /// runner.close(); // the pending task is cancelled
+    /// runner.close(); // idempotent
+    /// ```
+    pub fn close(&mut self) {
+        if let State::Initialised(live) = std::mem::replace(&mut self.state, State::Closed) {
+            shutdown::close(*live);
+        }
+    }
+}
+
+#[track_caller]
+fn fail(error: RunError) -> ! {
+    match error {
+        RunError::Nested => panic!(
+            "Runner::run cannot be called from a running runner: this thread is already running \
+             one; spawn the future with runner::spawn, or await it"
+        ),
+        RunError::Closed => {
+            panic!("the runner is closed: create a new Runner to run more futures")
+        }
+        RunError::Interrupted => panic!("{error}"),
+    }
+}
+
+fn initialise(builder: Builder) -> Live {
+    let executor = match builder.factory {
+        Some(factory) => factory(),
+        None => Arc::new(Executor::new()),
+    };
+    let shared = Arc::new(Shared::new(
+        executor,
+        debug::resolve(builder.debug),
+        builder.threads,
+        builder.slow_poll_threshold,
+        builder.unhandled_panic,
+    ));
+    Live {
+        workers: Workers::start(&shared, builder.threads - 1),
+        local: Rc::new(LocalExecutor::new()),
+        context: Context::current(),
+        shared,
+        shutdown_grace: builder.shutdown_grace,
+        shutdown_timeout: builder.shutdown_timeout,
+        handle_ctrl_c: builder.handle_ctrl_c,
+    }
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Runner::new()
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl fmt::Debug for Runner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Runner");
+        match &self.state {
+            State::Created(_) => d.field("state", &"created"),
+            State::Initialised(live) => d
+                .field("state", &"initialised")
+                .field("debug", &live.shared.debug)
+                .field("threads", &live.shared.threads),
+            State::Closed => d.field("state", &"closed"),
+        };
+        d.finish()
+    }
+}
+
+pin_project! {
+    /// The future given to `run`: polled inside the runner's context (or the one given),
+    /// timed in debug mode.
+    struct Main<'a, F> {
+        #[pin]
+        future: F,
+        context: &'a Context,
+        shared: &'a Shared,
+    }
+}
+
+impl<F: Future> Future for Main<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let started = this.shared.debug.then(Instant::now);
+        let future = this.future;
+        let polled = this.context.run(|| future.poll(cx));
+        if let Some(started) = started {
+            let took = started.elapsed();
+            if took > this.shared.slow_poll_threshold {
+                debug::report_slow_poll(Spawned::Main, took, this.shared.slow_poll_threshold);
+            }
+        }
+        polled
+    }
+}
+
+/// The runner's worker threads: each runs the executor until told to stop.
+pub(crate) struct Workers {
+    stop: Option<stop_signal::Stop>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    fn start(shared: &Arc<Shared>, count: usize) -> Workers {
+        if count == 0 {
+            return Workers {
+                stop: None,
+                threads: Vec::new(),
+            };
+        }
+        let stop = stop_signal::Stop::new();
+        let threads = (0..count)
+            .map(|index| {
+                let shared = shared.clone();
+                let stopped = stop.clone();
+                std::thread::Builder::new()
+                    .name(format!("runner-worker-{index}"))
+                    .spawn(move || {
+                        let _entered = runtime::enter(shared.clone(), None);
+                        async_io::block_on(shared.executor.run(stopped.wait()));
+                    })
+                    .unwrap_or_else(|error| {
+                        panic!("runner could not start worker thread {index}: {error}")
+                    })
+            })
+            .collect();
+        Workers {
+            stop: Some(stop),
+            threads,
+        }
+    }
+
+    pub(crate) fn stop_and_join(self) {
+        if let Some(stop) = self.stop {
+            stop.signal();
+        }
+        for thread in self.threads {
+            // Workers run only tasks, whose panics are caught; a failed join has nothing
+            // left to clean up.
+            let _ = thread.join();
+        }
+    }
+}
+
+mod stop_signal {
+    //! A one-shot stop signal for worker threads.
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+
+    use crate::runtime::lock;
+
+    #[derive(Clone)]
+    pub(crate) struct Stop {
+        inner: Arc<Inner>,
+    }
+
+    struct Inner {
+        stopped: AtomicBool,
+        wakers: Mutex<Vec<Waker>>,
+    }
+
+    impl Stop {
+        pub(crate) fn new() -> Stop {
+            Stop {
+                inner: Arc::new(Inner {
+                    stopped: AtomicBool::new(false),
+                    wakers: Mutex::new(Vec::new()),
+                }),
+            }
+        }
+
+        pub(crate) fn signal(&self) {
+            let mut wakers = lock(&self.inner.wakers);
+            self.inner.stopped.store(true, Ordering::Release);
+            for waker in wakers.drain(..) {
+                waker.wake();
+            }
+        }
+
+        pub(crate) async fn wait(&self) {
+            std::future::poll_fn(|cx| {
+                let mut wakers = lock(&self.inner.wakers);
+                if self.inner.stopped.load(Ordering::Acquire) {
+                    return Poll::Ready(());
+                }
+                if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                    wakers.push(cx.waker().clone());
+                }
+                Poll::Pending
+            })
+            .await
+        }
+    }
+}
+
+/// Runs `future` on a new runner with the default settings, closes the runner, and returns
+/// the output: Python's `asyncio.run`.
+///
+/// # Panics
+///
+/// When called from inside a running runner; a panic of `future` comes out with its payload
+/// after the runner closed.
+///
+/// # Examples
+///
+/// ```
+/// let answer = runner::run(async {
+///     let task = runner::spawn(async { 40 });
+///     task.await + 2
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    Runner::new().run(future)
+}

@@ -1,0 +1,162 @@
+//! Close: the shutdown sequence, in one function, and the signal tasks can wait for.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskCx, Poll};
+use std::time::Instant;
+
+use async_executor::LocalExecutor;
+use futures_lite::future;
+
+use crate::debug;
+use crate::lifecycle::Live;
+use crate::runtime::{self, Phase, Shared};
+
+/// Runs the shutdown sequence of an initialised runner, on the runner's own thread.
+///
+/// The order is the contract (see the `# Shutdown` section of [`Runner`](crate::Runner)):
+/// signal, grace for the tasks that asked, cancel, report, wait for blocking jobs, release.
+pub(crate) fn close(live: Live) {
+    let Live {
+        shared,
+        local,
+        context,
+        workers,
+        shutdown_grace,
+        shutdown_timeout,
+        handle_ctrl_c: _,
+    } = live;
+    // Destructors and cleanup code may spawn or ask for the runner: they find this one.
+    let entered = runtime::enter(shared.clone(), Some(local.clone()));
+
+    // 1. Signal: every `shutdown_requested()` completes.
+    shared.signal_shutdown();
+
+    // 2. Grace: the executor (timers and I/O included) keeps running until each task that
+    //    awaited the signal has finished, or the grace period is over. Tasks that never
+    //    asked are not waited for.
+    if shared.awaiting_shutdown() > 0 {
+        let deadline = Instant::now() + shutdown_grace;
+        drive_until(
+            &local,
+            &shared,
+            future::or(shared.cleanup_done(), async move {
+                async_io::Timer::at(deadline).await;
+            }),
+        );
+    }
+
+    // 3. Cancel: workers stop first, so that every remaining future is dropped here, on the
+    //    runner's thread, inside its task's context, before close returns.
+    workers.stop_and_join();
+    let cancelled = shared.cancel_all();
+    if shared.debug {
+        for location in &cancelled {
+            debug::report(format_args!(
+                "close cancelled the task spawned at {location}: it was still running"
+            ));
+        }
+    }
+    drive_until(&local, &shared, shared.tasks_gone());
+
+    // 4. Report: panics of tasks nobody awaited were reported when they were caught, and
+    //    destructors that panicked while being cancelled in step 3 were reported then; the
+    //    sequence carried on regardless.
+
+    // 5. Blocking jobs: waited for, at most `shutdown_timeout`; the rest are named and left.
+    let stuck = shared.wait_for_jobs(Instant::now() + shutdown_timeout);
+    for location in &stuck {
+        debug::report(format_args!(
+            "close gave up waiting after {shutdown_timeout:?} for the blocking job started at \
+             {location}: it is left running, detached"
+        ));
+    }
+
+    // 6. Release: the executor, the local executor and the runner's context go.
+    shared.set_phase(Phase::Closed);
+    drop(entered);
+    drop(local);
+    drop(context);
+}
+
+/// Runs the runner's tasks on this thread, timers and I/O included, until `until` completes.
+fn drive_until(local: &LocalExecutor<'static>, shared: &Shared, until: impl Future<Output = ()>) {
+    async_io::block_on(local.run(shared.executor.run(until)));
+}
+
+/// Completes when the runner this task runs on starts to shut down.
+///
+/// A task that awaits this gets the grace period ([`Builder::shutdown_grace`]) to finish its
+/// cleanup before close cancels it; tasks that never ask are cancelled at once. Once the
+/// signal has been given, the future completes immediately.
+///
+/// [`Builder::shutdown_grace`]: crate::Builder::shutdown_grace
+///
+/// # Panics
+///
+/// When created outside a running runner.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// static FLUSHED: AtomicBool = AtomicBool::new(false);
+///
+/// let mut runner = runner::Runner::new();
+/// runner.run(async {
+///     runner::spawn(async {
+///         runner::shutdown_requested().await;
+///         FLUSHED.store(true, Ordering::SeqCst); // cleanup runs during close
+///     })
+///     .detach();
+/// });
+/// runner.close();
+/// assert!(FLUSHED.load(Ordering::SeqCst));
+/// ```
+#[track_caller]
+pub fn shutdown_requested() -> ShutdownRequested {
+    let Some(shared) = runtime::current() else {
+        panic!(
+            "runner::shutdown_requested called outside a running runner: call it from a task or \
+             from the future given to Runner::run"
+        );
+    };
+    if let Some(task) = runtime::current_task() {
+        shared.mark_awaits_shutdown(task);
+    }
+    ShutdownRequested { shared, slot: None }
+}
+
+/// The future [`shutdown_requested`] returns.
+#[must_use = "futures do nothing unless awaited"]
+pub struct ShutdownRequested {
+    shared: Arc<Shared>,
+    slot: Option<usize>,
+}
+
+impl Future for ShutdownRequested {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<()> {
+        let this = &mut *self;
+        this.shared.poll_shutdown(&mut this.slot, cx)
+    }
+}
+
+impl Drop for ShutdownRequested {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            self.shared.forget_shutdown_waker(slot);
+        }
+    }
+}
+
+impl fmt::Debug for ShutdownRequested {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShutdownRequested")
+            .field("signalled", &(self.shared.phase() != Phase::Running))
+            .finish()
+    }
+}

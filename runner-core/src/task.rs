@@ -1,0 +1,566 @@
+//! Tasks: spawning, the wrapper every spawned future runs in, and the `Task` handle.
+//!
+//! Every spawned future is wrapped in [`Tracked`], which for each poll enters the task's
+//! own context, catches a panic, times the poll in debug mode, and at the end (completion,
+//! cancellation, or the executor dropping it) drops the user's future inside that context
+//! and leaves the runner's registry.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskCx, Poll};
+use std::time::Instant;
+
+use async_task::FallibleTask;
+use pin_project_lite::pin_project;
+
+use crate::context;
+use crate::debug::{self, Spawned};
+use crate::runtime::{self, EntryKey, Kind, Outcome, Release, Shared};
+use crate::trie::Map;
+
+pin_project! {
+    /// A spawned future as the executor sees it.
+    pub(crate) struct Tracked<F> {
+        #[pin]
+        future: Option<F>,
+        context: Map,
+        shared: Arc<Shared>,
+        key: usize,
+        location: &'static Location<'static>,
+        waker_stored: bool,
+    }
+
+    impl<F> PinnedDrop for Tracked<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            // Still holding the future here means the task was cancelled: its handle was
+            // dropped, or its executor went away.
+            drop_in_context(this.future.as_mut(), this.context, this.shared, this.location);
+            this.shared.unregister(*this.key);
+        }
+    }
+}
+
+impl<F: Future> Tracked<F> {
+    fn new(future: F, shared: Arc<Shared>, key: usize, location: &'static Location<'static>) -> Self {
+        Tracked {
+            future: Some(future),
+            context: context::snapshot(),
+            shared,
+            key,
+            location,
+            waker_stored: false,
+        }
+    }
+}
+
+impl<F: Future> Future for Tracked<F> {
+    type Output = Outcome<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if this.shared.is_cancelling() {
+            drop_in_context(this.future.as_mut(), this.context, this.shared, this.location);
+            return Poll::Ready(Outcome::Cancelled);
+        }
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            return Poll::Ready(Outcome::Cancelled);
+        };
+        let started = this.shared.debug.then(Instant::now);
+        let polled = {
+            let _task = runtime::enter_task(*this.key);
+            context::run_in(this.context, || {
+                catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
+            })
+        };
+        if let Some(started) = started {
+            let took = started.elapsed();
+            if took > this.shared.slow_poll_threshold {
+                debug::report_slow_poll(
+                    Spawned::Task(this.location),
+                    took,
+                    this.shared.slow_poll_threshold,
+                );
+            }
+        }
+        match polled {
+            Ok(Poll::Pending) => {
+                if !*this.waker_stored {
+                    this.shared.store_waker(*this.key, cx.waker());
+                    *this.waker_stored = true;
+                }
+                Poll::Pending
+            }
+            Ok(Poll::Ready(output)) => {
+                drop_in_context(this.future.as_mut(), this.context, this.shared, this.location);
+                Poll::Ready(Outcome::Done(output))
+            }
+            Err(payload) => {
+                drop_in_context(this.future.as_mut(), this.context, this.shared, this.location);
+                Poll::Ready(this.shared.task_panicked(*this.key, this.location, payload))
+            }
+        }
+    }
+}
+
+/// Drops a task's future inside the task's context, so that its destructors see the
+/// task's context variables; a destructor that panics is reported, not propagated.
+fn drop_in_context<F>(
+    mut future: Pin<&mut Option<F>>,
+    context: &mut Map,
+    shared: &Shared,
+    location: &'static Location<'static>,
+) {
+    if future.is_none() {
+        return;
+    }
+    let dropped = context::run_in(context, || {
+        catch_unwind(AssertUnwindSafe(|| future.set(None)))
+    });
+    if let Err(payload) = dropped {
+        debug::report(format_args!(
+            "the destructor of the task spawned at {location} panicked while the task was dropped: {}",
+            debug::panic_message(&*payload)
+        ));
+        let _ = shared;
+    }
+}
+
+/// A handle to a spawned task or blocking job.
+///
+/// Awaiting it gives the task's output, or resumes the task's panic with its original
+/// payload. Dropping it while the task runs cancels the task (a blocking job cannot be
+/// cancelled: it is detached instead); [`detach`](Task::detach) lets the task run on with
+/// nobody holding it. A panic of a task that nobody awaits is reported with the task's
+/// spawn location.
+///
+/// # Examples
+///
+/// ```
+/// runner::run(async {
+///     let task = runner::spawn(async { 6 * 7 });
+///     assert_eq!(task.await, 42);
+/// });
+/// ```
+#[must_use = "dropping a Task cancels it; call .detach() to let it run on its own"]
+pub struct Task<T> {
+    inner: Option<FallibleTask<Outcome<T>>>,
+    shared: Arc<Shared>,
+    entry: EntryKey,
+    location: &'static Location<'static>,
+    kind: Kind,
+}
+
+impl<T> Task<T> {
+    fn new(
+        inner: FallibleTask<Outcome<T>>,
+        shared: Arc<Shared>,
+        entry: EntryKey,
+        location: &'static Location<'static>,
+        kind: Kind,
+    ) -> Self {
+        Task {
+            inner: Some(inner),
+            shared,
+            entry,
+            location,
+            kind,
+        }
+    }
+
+    /// Lets the task run on with nobody holding it. Its panic, if any, is reported with its
+    /// spawn location (see [`UnhandledPanic`](crate::UnhandledPanic)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// static RAN: AtomicBool = AtomicBool::new(false);
+    ///
+    /// runner::run(async {
+    ///     runner::spawn(async { RAN.store(true, Ordering::SeqCst) }).detach();
+    ///     futures_lite::future::yield_now().await;
+    /// });
+    /// assert!(RAN.load(Ordering::SeqCst));
+    /// ```
+    pub fn detach(mut self) {
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
+        match self.shared.release(self.entry) {
+            Release::Running => inner.detach(),
+            Release::Finished => self.take_unobserved(inner),
+        }
+    }
+
+    /// Whether the task has finished (completed, panicked or been cancelled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runner::run(async {
+    ///     let task = runner::spawn(async {});
+    ///     futures_lite::future::yield_now().await;
+    ///     assert!(task.is_finished());
+    /// });
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.inner.as_ref().is_none_or(FallibleTask::is_finished)
+    }
+
+    /// Where the task was spawned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runner::run(async {
+    ///     let task = runner::spawn(async {});
+    ///     assert_eq!(task.location().line(), line!() - 1);
+    /// });
+    /// ```
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    /// The task finished while its handle let go of it: a panic in its output would be lost.
+    fn take_unobserved(&self, inner: FallibleTask<Outcome<T>>) {
+        // The task has left the registry but may still be returning from its last poll;
+        // no user code runs in that window, so it closes in a few instructions.
+        while !inner.is_finished() {
+            std::thread::yield_now();
+        }
+        let mut inner = inner;
+        let mut cx = TaskCx::from_waker(std::task::Waker::noop());
+        if let Poll::Ready(Some(Outcome::Panicked(payload))) = Pin::new(&mut inner).poll(&mut cx) {
+            self.shared.unobserved_panic(self.location, payload);
+        }
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<T> {
+        let location = self.location;
+        let Some(inner) = self.inner.as_mut() else {
+            panic!("runner::Task spawned at {location} polled after it completed");
+        };
+        let outcome = match Pin::new(inner).poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(outcome) => outcome,
+        };
+        self.inner = None;
+        match outcome {
+            Some(Outcome::Done(value)) => Poll::Ready(value),
+            Some(Outcome::Panicked(payload)) => resume_unwind(payload),
+            Some(Outcome::Reported) | Some(Outcome::Cancelled) | None => panic!(
+                "the task spawned at {location} was cancelled because its runner closed before it finished"
+            ),
+        }
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
+        match self.shared.release(self.entry) {
+            Release::Running => match self.kind {
+                Kind::Job => inner.detach(),
+                Kind::Task => {
+                    if self.shared.debug && self.shared.phase() == runtime::Phase::Running {
+                        debug::report(format_args!(
+                            "task spawned at {} was cancelled because its Task handle was dropped \
+                             while it was still running; await it, or call .detach() to let it run",
+                            self.location
+                        ));
+                    }
+                    drop(inner);
+                }
+            },
+            Release::Finished => self.take_unobserved(inner),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("location", &format_args!("{}", self.location))
+            .field("blocking", &(self.kind == Kind::Job))
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// Spawns `future` onto `shared`'s executor in a copy of the current context.
+pub(crate) fn spawn_on<F>(
+    shared: &Arc<Shared>,
+    future: F,
+    location: &'static Location<'static>,
+) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let entry = shared.register(location, Kind::Task);
+    let tracked = Tracked::new(future, shared.clone(), entry.key, location);
+    let inner = shared.executor.spawn(tracked).fallible();
+    Task::new(inner, shared.clone(), entry, location, Kind::Task)
+}
+
+/// Spawns a task onto the runner this code runs on.
+///
+/// The task runs in a copy of the current context taken now: it sees the context variables
+/// set so far, and what it sets stays its own. With [`threads`](crate::Builder::threads)
+/// above 1 it may run on any of the runner's threads.
+///
+/// # Panics
+///
+/// When called outside a running runner (use [`Handle::spawn`] there), or on a closed one.
+///
+/// # Examples
+///
+/// ```
+/// runner::run(async {
+///     let tasks: Vec<_> = (0..10).map(|i| runner::spawn(async move { i * i })).collect();
+///     let mut sum = 0;
+///     for task in tasks {
+///         sum += task.await;
+///     }
+///     assert_eq!(sum, 285);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = Location::caller();
+    let Some(shared) = runtime::current() else {
+        panic!(
+            "runner::spawn called outside a running runner (at {location}): call it from a task \
+             or from the future given to Runner::run, or use Handle::spawn"
+        );
+    };
+    spawn_on(&shared, future, location)
+}
+
+/// Spawns a `!Send` task onto the runner's own thread.
+///
+/// # Panics
+///
+/// When called anywhere but on the thread of a running runner: outside a runner, or from a
+/// task running on one of its worker threads.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// runner::run(async {
+///     let shared = Rc::new(5); // Rc is !Send
+///     let task = runner::spawn_local(async move { *shared + 1 });
+///     assert_eq!(task.await, 6);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn_local<F>(future: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let location = Location::caller();
+    let Some((shared, local)) = runtime::current_local() else {
+        panic!(
+            "runner::spawn_local called off the runner's own thread (at {location}): call it from \
+             the future given to Runner::run or from another spawn_local task"
+        );
+    };
+    let entry = shared.register(location, Kind::Task);
+    let tracked = Tracked::new(future, shared.clone(), entry.key, location);
+    let inner = local.spawn(tracked).fallible();
+    Task::new(inner, shared, entry, location, Kind::Task)
+}
+
+/// Runs the blocking function `f` on a thread pool and returns a handle to its result.
+///
+/// `f` runs inside a copy of the caller's context. The runner keeps track of the job: close
+/// waits for it, at most [`shutdown_timeout`](crate::Builder::shutdown_timeout). A blocking
+/// job cannot be cancelled: dropping its handle detaches it.
+///
+/// # Panics
+///
+/// When called outside a running runner.
+///
+/// # Examples
+///
+/// ```
+/// runner::run(async {
+///     let len = runner::unblock(|| std::fs::read_dir(".").map(|d| d.count()).unwrap_or(0)).await;
+///     assert!(len > 0);
+/// });
+/// ```
+#[track_caller]
+pub fn unblock<T, F>(f: F) -> Task<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let location = Location::caller();
+    let Some(shared) = runtime::current() else {
+        panic!(
+            "runner::unblock called outside a running runner (at {location}): call it from a task \
+             or from the future given to Runner::run"
+        );
+    };
+    let entry = shared.register(location, Kind::Job);
+    /// Leaves the registry however the job ends, even if it never runs.
+    struct Unregister {
+        shared: Arc<Shared>,
+        key: usize,
+    }
+    impl Drop for Unregister {
+        fn drop(&mut self) {
+            self.shared.unregister(self.key);
+        }
+    }
+    let guard = Unregister {
+        shared: shared.clone(),
+        key: entry.key,
+    };
+    let mut job_context = context::snapshot();
+    let inner = blocking::unblock(move || {
+        let ran = context::run_in(&mut job_context, || catch_unwind(AssertUnwindSafe(f)));
+        let outcome = match ran {
+            Ok(value) => Outcome::Done(value),
+            Err(payload) => guard.shared.task_panicked(guard.key, location, payload),
+        };
+        drop(job_context);
+        drop(guard);
+        outcome
+    })
+    .fallible();
+    Task::new(inner, shared, entry, location, Kind::Job)
+}
+
+/// A handle to a runner, to spawn onto it from any thread.
+///
+/// Returned by [`Runner::handle`](crate::Runner::handle) and [`Handle::current`]. Cloning
+/// is cheap; every clone refers to the same runner.
+///
+/// # Examples
+///
+/// ```
+/// let mut runner = runner::Runner::new();
+/// let handle = runner.handle();
+/// let task = std::thread::spawn(move || handle.spawn(async { 1 })).join().unwrap();
+/// assert_eq!(runner.run(task), 1);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// The handle of the runner this code runs on.
+    ///
+    /// # Panics
+    ///
+    /// When called outside a running runner.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runner::run(async {
+    ///     let handle = runner::Handle::current();
+    ///     assert_eq!(handle.spawn(async { 2 }).await, 2);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match runtime::current() {
+            Some(shared) => Handle { shared },
+            None => panic!(
+                "runner::Handle::current called outside a running runner: call it from a task or \
+                 from the future given to Runner::run"
+            ),
+        }
+    }
+
+    /// Spawns a task onto the runner, from any thread, in a copy of the calling thread's
+    /// current context.
+    ///
+    /// # Panics
+    ///
+    /// When the runner is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::new();
+    /// let task = runner.handle().spawn(async { "spawned before run" });
+    /// assert_eq!(runner.run(task), "spawned before run");
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn_on(&self.shared, future, Location::caller())
+    }
+
+    /// Whether the runner's debug mode is on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::builder().debug(false).build();
+    /// assert!(!runner.handle().is_debug());
+    /// ```
+    pub fn is_debug(&self) -> bool {
+        self.shared.debug
+    }
+
+    /// How many threads run the runner's `Send` tasks (its own plus workers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::builder().threads(3).build();
+    /// assert_eq!(runner.handle().threads(), 3);
+    /// ```
+    pub fn threads(&self) -> usize {
+        self.shared.threads
+    }
+
+    /// Whether the runner has been closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::new();
+    /// let handle = runner.handle();
+    /// runner.close();
+    /// assert!(handle.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.phase() == runtime::Phase::Closed
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("phase", &self.shared.phase())
+            .field("debug", &self.shared.debug)
+            .field("threads", &self.shared.threads)
+            .finish_non_exhaustive()
+    }
+}
