@@ -30,7 +30,9 @@ pub fn run_test<F: Future>(builder: Builder, timeout: Option<Duration>, future: 
             });
             match runner.run(timed) {
                 Some(output) => output,
-                None => panic!("test timed out after {limit:?} (set by #[runner::test(timeout = ...)])"),
+                None => {
+                    panic!("test timed out after {limit:?} (set by #[runner::test(timeout = ...)])")
+                }
             }
         }
     }

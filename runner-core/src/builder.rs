@@ -117,7 +117,10 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn threads(mut self, n: usize) -> Self {
-        assert!(n >= 1, "Builder::threads(0): a runner needs at least its own thread; pass 1 or more");
+        assert!(
+            n >= 1,
+            "Builder::threads(0): a runner needs at least its own thread; pass 1 or more"
+        );
         self.threads = n;
         self
     }

@@ -259,7 +259,6 @@ impl<T> fmt::Debug for ContextVar<T> {
 /// assert_eq!(token.var_name(), "try");
 /// TRY.reset(token);
 /// ```
-#[must_use = "a Token is how the value before this `set` is restored; `let _ = VAR.set(..)` to keep the new value for good"]
 pub struct Token<T> {
     var_id: u64,
     var_name: &'static str,
@@ -421,7 +420,10 @@ impl Context {
     }
 
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Map> {
-        self.inner.map.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .map
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Number of variables set in this context.

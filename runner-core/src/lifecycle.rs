@@ -206,10 +206,15 @@ impl Runner {
             context: context.unwrap_or(&live.context),
             shared,
         };
-        let ended = async_io::block_on(live.local.run(shared.executor.run(future::or(
-            async { Ok(main.await) },
-            async { Err(shared.fatal_panic().await) },
-        ))));
+        let ended = async_io::block_on(
+            live.local.run(
+                shared
+                    .executor
+                    .run(future::or(async { Ok(main.await) }, async {
+                        Err(shared.fatal_panic().await)
+                    })),
+            ),
+        );
         drop(entered);
         match ended {
             Ok(output) => Ok(output),

@@ -322,6 +322,10 @@ impl Shared {
         }
     }
 
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.registry().live_tasks
+    }
+
     pub(crate) fn awaiting_shutdown(&self) -> usize {
         self.registry().awaiting_shutdown
     }

@@ -36,7 +36,12 @@ pub(crate) fn close(live: Live) {
 
     // 2. Grace: the executor (timers and I/O included) keeps running until each task that
     //    awaited the signal has finished, or the grace period is over. Tasks that never
-    //    asked are not waited for.
+    //    asked are not waited for. A task spawned just before close may not have run yet:
+    //    each task already queued gets one poll first, so that those that ask are seen.
+    let mut budget = shared.live_tasks();
+    while budget > 0 && (local.try_tick() || shared.executor.try_tick()) {
+        budget -= 1;
+    }
     if shared.awaiting_shutdown() > 0 {
         let deadline = Instant::now() + shutdown_grace;
         drive_until(

@@ -45,7 +45,12 @@ pin_project! {
 }
 
 impl<F: Future> Tracked<F> {
-    fn new(future: F, shared: Arc<Shared>, key: usize, location: &'static Location<'static>) -> Self {
+    fn new(
+        future: F,
+        shared: Arc<Shared>,
+        key: usize,
+        location: &'static Location<'static>,
+    ) -> Self {
         Tracked {
             future: Some(future),
             context: context::snapshot(),
@@ -63,7 +68,12 @@ impl<F: Future> Future for Tracked<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         if this.shared.is_cancelling() {
-            drop_in_context(this.future.as_mut(), this.context, this.shared, this.location);
+            drop_in_context(
+                this.future.as_mut(),
+                this.context,
+                this.shared,
+                this.location,
+            );
             return Poll::Ready(Outcome::Cancelled);
         }
         let Some(future) = this.future.as_mut().as_pin_mut() else {
@@ -95,11 +105,21 @@ impl<F: Future> Future for Tracked<F> {
                 Poll::Pending
             }
             Ok(Poll::Ready(output)) => {
-                drop_in_context(this.future.as_mut(), this.context, this.shared, this.location);
+                drop_in_context(
+                    this.future.as_mut(),
+                    this.context,
+                    this.shared,
+                    this.location,
+                );
                 Poll::Ready(Outcome::Done(output))
             }
             Err(payload) => {
-                drop_in_context(this.future.as_mut(), this.context, this.shared, this.location);
+                drop_in_context(
+                    this.future.as_mut(),
+                    this.context,
+                    this.shared,
+                    this.location,
+                );
                 Poll::Ready(this.shared.task_panicked(*this.key, this.location, payload))
             }
         }
