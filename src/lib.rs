@@ -35,5 +35,8 @@ pub use runner_core::{
     Token, UnhandledPanic, run, shutdown_requested, spawn, spawn_local, unblock,
 };
 
+#[doc(inline)]
+pub use runner_macros::{main, test};
+
 #[doc(hidden)]
 pub use runner_core::__private;

@@ -62,7 +62,10 @@ fn pending_tasks_continue_in_the_next_run() {
 /// A tiny one-slot channel built from the runner's own primitives, so this test needs no
 /// channel crate.
 fn async_channel_pair() -> (Sender, Receiver) {
-    let slot = Arc::new(std::sync::Mutex::new((None::<u32>, None::<std::task::Waker>)));
+    let slot = Arc::new(std::sync::Mutex::new((
+        None::<u32>,
+        None::<std::task::Waker>,
+    )));
     (Sender(slot.clone()), Receiver(slot))
 }
 struct Sender(Arc<std::sync::Mutex<(Option<u32>, Option<std::task::Waker>)>>);
@@ -210,7 +213,10 @@ fn a_factory_provided_executor_is_the_one_used() {
     // And runner::spawn lands on that executor: ticking it by hand runs the task.
     let task = r.run(async { runner::spawn(async { 5 }) });
     assert!(!task.is_finished());
-    assert!(executor.try_tick(), "the task was queued on the factory's executor");
+    assert!(
+        executor.try_tick(),
+        "the task was queued on the factory's executor"
+    );
     assert!(task.is_finished());
     assert_eq!(r.run(task), 5);
 }
@@ -238,7 +244,9 @@ fn spawn_local_runs_on_the_runner_thread_and_refuses_workers() {
         let mut refused = 0;
         for _ in 0..20 {
             let result = runner::spawn(async {
-                let on_worker = std::thread::current().name().is_some_and(|n| n.starts_with("runner-worker"));
+                let on_worker = std::thread::current()
+                    .name()
+                    .is_some_and(|n| n.starts_with("runner-worker"));
                 let attempt = catch_unwind(|| runner::spawn_local(async {}).detach());
                 (on_worker, attempt.is_err())
             })
@@ -260,7 +268,9 @@ fn a_runner_per_thread_on_sixteen_threads_at_once() {
             std::thread::spawn(move || {
                 let mut r = Runner::builder().threads(2).build();
                 let sum = r.run(async move {
-                    let tasks: Vec<_> = (0..100_u64).map(|j| runner::spawn(async move { i + j })).collect();
+                    let tasks: Vec<_> = (0..100_u64)
+                        .map(|j| runner::spawn(async move { i + j }))
+                        .collect();
                     let mut sum = 0;
                     for task in tasks {
                         sum += task.await;
@@ -282,7 +292,11 @@ fn a_runner_per_thread_on_sixteen_threads_at_once() {
 fn run_error_is_an_error_with_a_display() {
     fn takes_error(_: &dyn std::error::Error) {}
     takes_error(&RunError::Nested);
-    assert!(RunError::Nested.to_string().contains("inside a running runner"));
+    assert!(
+        RunError::Nested
+            .to_string()
+            .contains("inside a running runner")
+    );
     assert_eq!(RunError::Closed.to_string(), "the runner is closed");
     assert!(RunError::Interrupted.to_string().contains("Ctrl-C"));
 }

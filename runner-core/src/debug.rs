@@ -22,7 +22,9 @@ pub(crate) fn resolve(explicit: Option<bool>) -> bool {
 /// Emits one report line.
 pub(crate) fn report(message: std::fmt::Arguments<'_>) {
     #[cfg(feature = "tracing")]
-    if tracing::dispatcher::has_been_set() {
+    if tracing::dispatcher::get_default(|dispatch| {
+        !dispatch.is::<tracing::subscriber::NoSubscriber>()
+    }) {
         tracing::warn!(target: "runner", "{}", message);
         return;
     }
@@ -45,7 +47,7 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
 
 pub(crate) fn report_slow_poll(what: Spawned, took: Duration, threshold: Duration) {
     report(format_args!(
-        "slow poll: {what} blocked its thread for {took:?} in a single poll (threshold {threshold:?}); \
+        "slow poll: {what} blocked its thread for {took:.1?} in a single poll (threshold {threshold:?}); \
          move blocking work into runner::unblock"
     ));
 }
