@@ -9,7 +9,9 @@ use std::time::Duration;
 
 #[runner::main]
 async fn main() {
-    // Bug 1: the handle is dropped at once, which cancels the task.
+    // Bug 1: the handle is dropped at once, which cancels the task. (Clippy warns about
+    // this too; the example silences it to show what debug mode says at run time.)
+    #[allow(clippy::let_underscore_future)]
     let _ = runner::spawn(async {
         async_io::Timer::after(Duration::from_millis(10)).await;
         println!("never printed: the task was cancelled");

@@ -209,11 +209,11 @@ fn the_debug_mode_example_shows_both_bugs_only_in_debug_mode() {
     let stderr = common::stderr_of(&with_debug);
     assert!(with_debug.status.success(), "{stderr}");
     assert!(
-        stderr.contains("[runner] task spawned at examples/debug_mode.rs:13:13 was cancelled because its Task handle was dropped"),
+        stderr.contains("[runner] task spawned at examples/debug_mode.rs:15:13 was cancelled because its Task handle was dropped"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("[runner] slow poll: task spawned at examples/debug_mode.rs:20:16 blocked its thread for"),
+        stderr.contains("[runner] slow poll: task spawned at examples/debug_mode.rs:22:16 blocked its thread for"),
         "{stderr}"
     );
     let without = Command::new(&binary)
