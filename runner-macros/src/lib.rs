@@ -1,0 +1,159 @@
+//! The `#[runner::main]` and `#[runner::test]` attributes.
+//!
+//! Use them through the `runner` crate (`#[runner::main]`, `#[runner::test]`); this crate is an
+//! implementation detail and its paths are not stable. The generated code calls into
+//! `runner::__private`, so it needs `runner` as a dependency (or a re-export of it, see the
+//! `crate` option).
+//!
+//! # How it works
+//!
+//! Each attribute goes through three phases, one module each:
+//!
+//! 1. `options` reads the arguments (`debug, threads = 4, …`), rejecting unknown and
+//!    duplicate options and values of the wrong type;
+//! 2. `valid` checks what they mean (`threads = 0`, durations such as `"500ms"`) and that
+//!    the function is an `async fn` without parameters;
+//! 3. `expand` writes a synchronous function that builds a `runner::Builder` from the options
+//!    and runs the `async` body on it.
+//!
+//! Mistakes become `compile_error!`s at the offending token, never a panic, and the function
+//! is still emitted beside them so that completion in an editor keeps working.
+//!
+//! # Options
+//!
+//! | option | `main` | `test` | effect |
+//! |---|---|---|---|
+//! | `debug`, `debug = true\|false` | default: `RUNNER_DEBUG` | default: `true` | `Builder::debug` |
+//! | `threads = N` (N ≥ 1) | ✓ | ✓ | `Builder::threads` |
+//! | `shutdown_grace = "…"` | ✓ | ✓ | `Builder::shutdown_grace` |
+//! | `shutdown_timeout = "…"` | ✓ | ✓ | `Builder::shutdown_timeout` |
+//! | `timeout = "…"` | | ✓ | the test fails if its body is not done in time |
+//! | `crate = "path"` | ✓ | ✓ | where to find `runner` (for crates that re-export it) |
+//!
+//! Durations are strings: a number and a unit, `ns`, `us` (or `µs`), `ms`, `s`, `m` (or
+//! `min`) or `h`, as in `"100ns"`, `"250us"`, `"500ms"`, `"1.5s"`, `"2m"`, `"1h"`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+use proc_macro::TokenStream;
+
+mod expand;
+mod item;
+mod options;
+mod valid;
+
+#[cfg(test)]
+mod fuzz;
+
+use options::Kind;
+
+/// Runs an `async fn main` on a [`runner::Runner`], like Python's `asyncio.run(main())`.
+///
+/// ```ignore
+/// #[runner::main]
+/// async fn main() {
+///     println!("hello from a runner");
+/// }
+/// ```
+///
+/// is the same as
+///
+/// ```ignore
+/// fn main() {
+///     runner::run(async {
+///         println!("hello from a runner");
+///     })
+/// }
+/// ```
+///
+/// The runner is built when `main` starts, runs the body with Ctrl-C handling (the first
+/// Ctrl-C cancels the body and shuts down in order), and is closed when the body is done: its
+/// remaining tasks are cancelled and its blocking jobs waited for.
+///
+/// The function keeps its return type (`()`, `Result<(), E>`, `ExitCode`, any
+/// `Termination`), its visibility and its attributes; `?` works in the body. The function
+/// must be `async` and take no parameters.
+///
+/// # Options
+///
+/// Options go between parentheses, separated by commas, each at most once:
+///
+/// - `debug` or `debug = true|false`: sets debug mode; without it, `RUNNER_DEBUG` decides.
+///   `#[runner::main(debug)]` is the same as
+///   ```ignore
+///   runner::__private::run_main(runner::Builder::new().debug(true), async { /* body */ })
+///   ```
+/// - `threads = N`: runs `N` threads in all (the main one and `N - 1` workers), `N ≥ 1`.
+///   `#[runner::main(threads = 4)]` is `Builder::new().threads(4)`.
+/// - `shutdown_grace = "…"`: how long tasks waiting on `runner::shutdown_requested()` get to
+///   clean up at close. `#[runner::main(shutdown_grace = "2s")]` is
+///   `Builder::new().shutdown_grace(Duration::from_secs(2))`.
+/// - `shutdown_timeout = "…"`: how long close waits for `runner::unblock` jobs.
+///   `#[runner::main(shutdown_timeout = "500ms")]` is
+///   `Builder::new().shutdown_timeout(Duration::from_millis(500))`.
+/// - `crate = "path"`: the path of the `runner` crate, for crates that re-export it;
+///   `#[runner::main(crate = "my_crate::runner")]` makes the generated code call
+///   `my_crate::runner::__private::run_main(my_crate::runner::Builder::new(), …)`.
+///
+/// Durations are strings: a number and a unit (`ns`, `us`, `ms`, `s`, `m`, `h`), as in
+/// `"500ms"` or `"1.5s"`.
+///
+/// [`runner::Runner`]: https://docs.rs/runner/latest/runner/struct.Runner.html
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::entry(Kind::Main, args.into(), item.into()).into()
+}
+
+/// Runs an `async fn` test on a fresh [`runner::Runner`], in debug mode.
+///
+/// ```ignore
+/// #[runner::test]
+/// async fn adds() {
+///     let task = runner::spawn(async { 1 + 1 });
+///     assert_eq!(task.await, 2);
+/// }
+/// ```
+///
+/// is the same as
+///
+/// ```ignore
+/// #[test]
+/// fn adds() {
+///     let mut r = runner::Runner::builder().debug(true).handle_ctrl_c(false).build();
+///     r.run(async {
+///         let task = runner::spawn(async { 1 + 1 });
+///         assert_eq!(task.await, 2);
+///     })
+/// }
+/// ```
+///
+/// Every test gets its own runner, closed when the test ends, so tests cannot see each
+/// other's tasks or context variables (like Python's `IsolatedAsyncioTestCase`). No Ctrl-C
+/// handler is installed.
+///
+/// The test keeps its name (so `cargo test adds` finds it), its return type
+/// (`-> Result<(), E>` works, with `?` in the body) and its other attributes:
+/// `#[should_panic]`, `#[ignore]`, `#[cfg(…)]`, doc comments. A `#[test]` written next to it
+/// is not doubled. The function must be `async` and take no parameters.
+///
+/// # Options
+///
+/// The options of [`macro@main`], with `debug` on by default (`debug = false` turns it off),
+/// plus:
+///
+/// - `timeout = "…"`: the test fails with a panic saying it timed out when its body is not
+///   done in time. `#[runner::test(timeout = "1s")]` is
+///   ```ignore
+///   runner::__private::run_test(
+///       runner::Builder::new().debug(true),
+///       Some(Duration::from_secs(1)),
+///       async { /* body */ },
+///   )
+///   ```
+///
+/// [`runner::Runner`]: https://docs.rs/runner/latest/runner/struct.Runner.html
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::entry(Kind::Test, args.into(), item.into()).into()
+}
