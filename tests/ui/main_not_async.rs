@@ -1,0 +1,5 @@
+// `#[runner::main]` needs an `async fn`.
+#[runner::main]
+fn main() {
+    println!("not async");
+}
