@@ -37,8 +37,8 @@
 //! ```
 //!
 //! The body keeps its own spans, so errors in it point at the user's lines; the call to
-//! `run_main`/`run_test` is spanned on the body's closing brace. The locals are hygienic
-//! (`Span::mixed_site`): the body cannot see them. Their names are unusual too, because a
+//! `run_main`/`run_test` is spanned on the body's closing brace. The local is hygienic
+//! (`Span::mixed_site`): the body cannot see it. Its name is unusual too, because a
 //! user's `const body` would turn `let body = …` into a pattern match (constants are resolved
 //! at the call site even for hygienic identifiers).
 
@@ -153,10 +153,11 @@ fn function(kind: Kind, config: &Config, func: ItemFn) -> TokenStream {
     // function body would be (a body that ends with the wrong value is reported inside the
     // function, not on the attribute; `?` and `return` know what they return), and a body
     // that ends by diverging (`panic!`) leaves no unreachable code behind it. The block keeps
-    // the body's braces and span. `impl Trait` cannot be named; such a body is left as is.
+    // the body's braces and span.
     let output = match &sig.output {
         ReturnType::Default => Some(quote!(())),
-        ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => None,
+        // `impl Trait` cannot be named there, and `!` is not a type argument on stable.
+        ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_) | Type::Never(_)) => None,
         ReturnType::Type(_, ty) => Some(ty.to_token_stream()),
     };
     let body = match &output {
@@ -378,6 +379,19 @@ mod tests {
             }
         };
         assert_eq!(out, expected.to_string());
+    }
+
+    #[test]
+    fn unnameable_outputs_are_left_to_inference() {
+        for ret in [quote!(impl std::process::Termination), quote!(!)] {
+            let out = expand(
+                Kind::Main,
+                quote!(),
+                quote!(async fn main() -> #ret { f() }),
+            );
+            assert!(!out.contains("if false"), "{out}");
+            assert!(out.contains("async move { f () }"), "{out}");
+        }
     }
 
     #[test]

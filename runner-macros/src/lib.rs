@@ -77,28 +77,45 @@ use options::Kind;
 ///
 /// # Options
 ///
-/// Options go between parentheses, separated by commas, each at most once:
+/// Options go between parentheses, separated by commas, each at most once. Each one is a
+/// [`Builder`] setter; with all of them,
 ///
-/// - `debug` or `debug = true|false`: sets debug mode; without it, `RUNNER_DEBUG` decides.
-///   `#[runner::main(debug)]` is the same as
-///   ```ignore
-///   runner::__private::run_main(runner::Builder::new().debug(true), async { /* body */ })
-///   ```
-/// - `threads = N`: runs `N` threads in all (the main one and `N - 1` workers), `N ≥ 1`.
-///   `#[runner::main(threads = 4)]` is `Builder::new().threads(4)`.
+/// ```ignore
+/// #[runner::main(debug, threads = 4, shutdown_grace = "2s", shutdown_timeout = "500ms")]
+/// async fn main() { /* body */ }
+/// ```
+///
+/// is the same as
+///
+/// ```ignore
+/// use std::time::Duration;
+///
+/// fn main() {
+///     runner::Runner::builder()
+///         .debug(true)                                    // debug
+///         .threads(4)                                     // threads = 4
+///         .shutdown_grace(Duration::from_secs(2))         // shutdown_grace = "2s"
+///         .shutdown_timeout(Duration::from_millis(500))   // shutdown_timeout = "500ms"
+///         .build()
+///         .run(async { /* body */ })
+/// }
+/// ```
+///
+/// - `debug` or `debug = true|false`: debug mode on or off. Without it, the `RUNNER_DEBUG`
+///   environment variable decides.
+/// - `threads = N`: `N` threads in all, the main one and `N - 1` workers; `N ≥ 1`, default 1.
 /// - `shutdown_grace = "…"`: how long tasks waiting on `runner::shutdown_requested()` get to
-///   clean up at close. `#[runner::main(shutdown_grace = "2s")]` is
-///   `Builder::new().shutdown_grace(Duration::from_secs(2))`.
-/// - `shutdown_timeout = "…"`: how long close waits for `runner::unblock` jobs.
-///   `#[runner::main(shutdown_timeout = "500ms")]` is
-///   `Builder::new().shutdown_timeout(Duration::from_millis(500))`.
-/// - `crate = "path"`: the path of the `runner` crate, for crates that re-export it;
-///   `#[runner::main(crate = "my_crate::runner")]` makes the generated code call
-///   `my_crate::runner::__private::run_main(my_crate::runner::Builder::new(), …)`.
+///   clean up when `main` returns (default 5 s).
+/// - `shutdown_timeout = "…"`: how long close waits for `runner::unblock` jobs (default 300 s).
+/// - `crate = "path"`: where the generated code finds `runner`, for crates that re-export
+///   it: with `#[my_crate::rt::main(crate = "my_crate::rt")]` the code above is written with
+///   `my_crate::rt::Runner` instead of `runner::Runner`, and users of `my_crate` need no
+///   `runner` dependency of their own.
 ///
 /// Durations are strings: a number and a unit (`ns`, `us`, `ms`, `s`, `m`, `h`), as in
 /// `"500ms"` or `"1.5s"`.
 ///
+/// [`Builder`]: https://docs.rs/runner/latest/runner/struct.Builder.html
 /// [`runner::Runner`]: https://docs.rs/runner/latest/runner/struct.Runner.html
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -140,17 +157,32 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # Options
 ///
 /// The options of [`macro@main`], with `debug` on by default (`debug = false` turns it off),
-/// plus:
+/// plus `timeout = "…"`: the test fails with a panic saying it timed out when its body is
+/// not done in time. For example
 ///
-/// - `timeout = "…"`: the test fails with a panic saying it timed out when its body is not
-///   done in time. `#[runner::test(timeout = "1s")]` is
-///   ```ignore
-///   runner::__private::run_test(
-///       runner::Builder::new().debug(true),
-///       Some(Duration::from_secs(1)),
-///       async { /* body */ },
-///   )
-///   ```
+/// ```ignore
+/// #[runner::test(debug = false, timeout = "1s")]
+/// async fn quick() { /* body */ }
+/// ```
+///
+/// is the same as
+///
+/// ```ignore
+/// use std::time::Duration;
+///
+/// #[test]
+/// fn quick() {
+///     let mut r = runner::Runner::builder().debug(false).handle_ctrl_c(false).build();
+///     let done = r.run(futures_lite::future::or(
+///         async { Some(async { /* body */ }.await) },
+///         async {
+///             async_io::Timer::after(Duration::from_secs(1)).await;
+///             None
+///         },
+///     ));
+///     done.expect("test timed out after 1s")
+/// }
+/// ```
 ///
 /// [`runner::Runner`]: https://docs.rs/runner/latest/runner/struct.Runner.html
 #[proc_macro_attribute]
