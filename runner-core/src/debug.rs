@@ -12,10 +12,17 @@ use std::time::Duration;
 pub const DEBUG_ENV: &str = "RUNNER_DEBUG";
 
 /// Explicit choice wins; else `RUNNER_DEBUG` set, non-empty and not `0` means on.
+///
+/// The variable is read once per process, at the first initialisation that needs it:
+/// reading the environment takes a process-wide lock and a scan, which would be most of
+/// the cost of a short-lived runner, and a program cannot change it safely while running.
 pub(crate) fn resolve(explicit: Option<bool>) -> bool {
-    explicit.unwrap_or_else(|| match std::env::var_os(DEBUG_ENV) {
-        Some(value) => !value.is_empty() && value != "0",
-        None => false,
+    static FROM_ENV: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    explicit.unwrap_or_else(|| {
+        *FROM_ENV.get_or_init(|| match std::env::var_os(DEBUG_ENV) {
+            Some(value) => !value.is_empty() && value != "0",
+            None => false,
+        })
     })
 }
 

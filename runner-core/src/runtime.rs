@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::Location;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context as TaskCx, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -39,6 +39,9 @@ pub(crate) struct Shared {
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) unhandled_panic: UnhandledPanic,
     phase: AtomicU8,
+    /// Tasks spawned and not yet dropped. A counter, not a registry entry, so that a task
+    /// that completes in its first poll never takes a lock of ours.
+    live_tasks: AtomicUsize,
     registry: Mutex<Registry>,
     /// Signalled when a blocking job ends during close.
     jobs_done: Condvar,
@@ -52,11 +55,14 @@ struct Fatal {
     waker: Option<Waker>,
 }
 
-/// Every live task and blocking job of a runner: what close cancels, waits for and names.
+/// The tasks close must reach, and the blocking jobs it waits for.
+///
+/// A task enters it the first time it returns `Pending` (with its waker, so that close can
+/// wake it to cancel it), when it asks for the shutdown signal, or at spawn in debug mode
+/// (so that close can name it). A task that was never polled needs no entry: it sits in a
+/// run queue, and close runs the queues until every task is gone.
 struct Registry {
     entries: Slab<Entry>,
-    next_id: u64,
-    live_tasks: usize,
     live_jobs: usize,
     awaiting_shutdown: usize,
     /// Close's wait for `live_tasks` or `awaiting_shutdown` to reach zero.
@@ -64,16 +70,9 @@ struct Registry {
 }
 
 struct Entry {
-    id: u64,
     location: &'static Location<'static>,
     kind: Kind,
-    /// The task's own waker, stored the first time it returns `Pending`, so that close can
-    /// wake it to cancel it. Tasks that never returned `Pending` are in a run queue anyway.
     waker: Option<Waker>,
-    /// Nobody holds the task's handle any more: its panic must be reported, not returned.
-    detached: bool,
-    /// The task panicked and the payload went into its output, for the handle to take.
-    delivered: bool,
     awaits_shutdown: bool,
 }
 
@@ -83,28 +82,51 @@ pub(crate) enum Kind {
     Job,
 }
 
-/// Identifies an entry; the id guards against a reused slab key.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct EntryKey {
-    pub(crate) key: usize,
-    pub(crate) id: u64,
-}
-
-/// What a handle found when it let go of its task.
-pub(crate) enum Release {
-    /// The task still runs and will report its own panic.
-    Running,
-    /// The task has finished (or is finishing): its output is the handle's to take.
-    Finished,
-}
-
 /// A task's result as its handle sees it.
 pub(crate) enum Outcome<T> {
     Done(T),
-    Panicked(Payload),
-    /// The panic was already reported because nobody held the handle.
-    Reported,
+    Panicked(PanicSlot),
     Cancelled,
+}
+
+/// A task's panic payload on its way to the task's handle.
+///
+/// The handle takes it when it awaits the task. If nobody does (the task was detached, or
+/// its handle dropped), the executor drops the output, and this reports the panic then:
+/// the output is dropped exactly once, so the panic is reported exactly once, with no state
+/// shared between handle and task.
+pub(crate) struct PanicSlot {
+    payload: Option<Payload>,
+    location: &'static Location<'static>,
+    shared: Arc<Shared>,
+}
+
+impl PanicSlot {
+    pub(crate) fn new(
+        payload: Payload,
+        location: &'static Location<'static>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        PanicSlot {
+            payload: Some(payload),
+            location,
+            shared,
+        }
+    }
+
+    pub(crate) fn take(mut self) -> Payload {
+        self.payload
+            .take()
+            .unwrap_or_else(|| Box::new("panic payload already taken"))
+    }
+}
+
+impl Drop for PanicSlot {
+    fn drop(&mut self) {
+        if let Some(payload) = self.payload.take() {
+            self.shared.unobserved_panic(self.location, payload);
+        }
+    }
 }
 
 impl Shared {
@@ -122,10 +144,9 @@ impl Shared {
             slow_poll_threshold,
             unhandled_panic,
             phase: AtomicU8::new(Phase::Running as u8),
+            live_tasks: AtomicUsize::new(0),
             registry: Mutex::new(Registry {
                 entries: Slab::new(),
-                next_id: 0,
-                live_tasks: 0,
                 live_jobs: 0,
                 awaiting_shutdown: 0,
                 watcher: None,
@@ -157,94 +178,86 @@ impl Shared {
         lock(&self.registry)
     }
 
-    /// Registers a new task or job; panics when the runner is closed.
+    /// Counts a new task; panics when the runner is closed.
     #[track_caller]
-    pub(crate) fn register(&self, location: &'static Location<'static>, kind: Kind) -> EntryKey {
-        let mut registry = self.registry();
-        // Checked under the lock so that close cannot miss an entry made concurrently.
-        assert!(
-            self.phase() != Phase::Closed,
-            "cannot spawn onto this runner: the runner is closed"
-        );
-        let id = registry.next_id;
-        registry.next_id += 1;
-        match kind {
-            Kind::Task => registry.live_tasks += 1,
-            Kind::Job => registry.live_jobs += 1,
+    pub(crate) fn task_spawned(&self) {
+        // Counted before the phase is read, and close sets the phase before it reads the
+        // count (both SeqCst): a spawn racing with close is either refused here or seen there.
+        self.live_tasks.fetch_add(1, Ordering::SeqCst);
+        if self.phase.load(Ordering::SeqCst) == Phase::Closed as u8 {
+            self.task_dropped();
+            panic!("cannot spawn onto this runner: the runner is closed");
         }
-        let key = registry.entries.insert(Entry {
-            id,
-            location,
-            kind,
-            waker: None,
-            detached: false,
-            delivered: false,
-            awaits_shutdown: false,
-        });
-        EntryKey { key, id }
     }
 
-    /// Forgets a finished or dropped task or job.
+    /// A task's future and wrapper are gone.
+    pub(crate) fn task_dropped(&self) {
+        let before = self.live_tasks.fetch_sub(1, Ordering::SeqCst);
+        if before == 1 && self.phase() != Phase::Running {
+            self.wake_watcher(self.registry());
+        }
+    }
+
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.live_tasks.load(Ordering::SeqCst)
+    }
+
+    /// Adds a task or job to the registry; returns its key.
+    #[track_caller]
+    pub(crate) fn register(
+        &self,
+        location: &'static Location<'static>,
+        kind: Kind,
+        waker: Option<Waker>,
+    ) -> usize {
+        let mut registry = self.registry();
+        if kind == Kind::Job {
+            // Checked under the lock: close reads the job count under it too.
+            assert!(
+                self.phase() != Phase::Closed,
+                "cannot start a blocking job on this runner: the runner is closed"
+            );
+            registry.live_jobs += 1;
+        }
+        registry.entries.insert(Entry {
+            location,
+            kind,
+            waker,
+            awaits_shutdown: false,
+        })
+    }
+
+    /// Removes a registry entry.
     pub(crate) fn unregister(&self, key: usize) {
         let mut registry = self.registry();
         let Some(entry) = registry.entries.try_remove(key) else {
             return;
         };
-        match entry.kind {
-            Kind::Task => registry.live_tasks -= 1,
-            Kind::Job => registry.live_jobs -= 1,
+        if entry.kind == Kind::Job {
+            registry.live_jobs -= 1;
         }
         if entry.awaits_shutdown {
             registry.awaiting_shutdown -= 1;
         }
+        if self.phase() != Phase::Running {
+            self.wake_watcher(registry);
+            if entry.kind == Kind::Job {
+                self.jobs_done.notify_all();
+            }
+        }
+    }
+
+    fn wake_watcher(&self, mut registry: MutexGuard<'_, Registry>) {
         let watcher = registry.watcher.take();
-        let closing = self.phase() != Phase::Running;
         drop(registry);
         if let Some(watcher) = watcher {
             watcher.wake();
-        }
-        if closing && entry.kind == Kind::Job {
-            self.jobs_done.notify_all();
         }
     }
 
     pub(crate) fn store_waker(&self, key: usize, waker: &Waker) {
         if let Some(entry) = self.registry().entries.get_mut(key) {
             entry.waker = Some(waker.clone());
-        }
-    }
-
-    /// A handle lets go of its task (dropped or detached).
-    pub(crate) fn release(&self, entry_key: EntryKey) -> Release {
-        let mut registry = self.registry();
-        match registry.entries.get_mut(entry_key.key) {
-            Some(entry) if entry.id == entry_key.id && !entry.delivered => {
-                entry.detached = true;
-                Release::Running
-            }
-            _ => Release::Finished,
-        }
-    }
-
-    /// A task or job panicked: hand the payload to its handle, or report it when nobody
-    /// holds the handle.
-    pub(crate) fn task_panicked<T>(
-        &self,
-        key: usize,
-        location: &'static Location<'static>,
-        payload: Payload,
-    ) -> Outcome<T> {
-        let mut registry = self.registry();
-        match registry.entries.get_mut(key) {
-            Some(entry) if !entry.detached => {
-                entry.delivered = true;
-                Outcome::Panicked(payload)
-            }
-            _ => {
-                drop(registry);
-                self.unobserved_panic(location, payload);
-                Outcome::Reported
-            }
         }
     }
 
@@ -271,6 +284,10 @@ impl Shared {
     /// Completes with the payload of a task whose panic shuts the runner down.
     pub(crate) fn fatal_panic(&self) -> impl Future<Output = Payload> + '_ {
         std::future::poll_fn(move |cx| {
+            if self.unhandled_panic != UnhandledPanic::ShutdownRunner {
+                // Never completes under the other policies: no lock on the hot path.
+                return Poll::Pending;
+            }
             let mut fatal = lock(&self.fatal);
             match fatal.payload.take() {
                 Some(payload) => Poll::Ready(payload),
@@ -309,21 +326,17 @@ impl Shared {
         lock(&self.shutdown_wakers).try_remove(key);
     }
 
-    /// The current task asked for the shutdown signal: close will give it the grace period.
+    /// The task with registry entry `key` asked for the shutdown signal: close gives it
+    /// the grace period.
     pub(crate) fn mark_awaits_shutdown(&self, key: usize) {
         let mut registry = self.registry();
         let registry = &mut *registry;
         if let Some(entry) = registry.entries.get_mut(key)
-            && entry.kind == Kind::Task
             && !entry.awaits_shutdown
         {
             entry.awaits_shutdown = true;
             registry.awaiting_shutdown += 1;
         }
-    }
-
-    pub(crate) fn live_tasks(&self) -> usize {
-        self.registry().live_tasks
     }
 
     pub(crate) fn awaiting_shutdown(&self) -> usize {
@@ -337,10 +350,10 @@ impl Shared {
 
     /// Completes once every task has been dropped.
     pub(crate) fn tasks_gone(&self) -> impl Future<Output = ()> + '_ {
-        self.settled(|registry| registry.live_tasks == 0)
+        self.settled(|_| self.live_tasks() == 0)
     }
 
-    fn settled(&self, done: fn(&Registry) -> bool) -> impl Future<Output = ()> + '_ {
+    fn settled(&self, done: impl Fn(&Registry) -> bool) -> impl Future<Output = ()> {
         std::future::poll_fn(move |cx| {
             let mut registry = self.registry();
             if done(&registry) {
@@ -374,8 +387,12 @@ impl Shared {
 
     /// Step 5 of close: waits for blocking jobs until `deadline`; returns the locations of
     /// those still running then.
-    pub(crate) fn wait_for_jobs(&self, deadline: Instant) -> Vec<&'static Location<'static>> {
+    pub(crate) fn wait_for_jobs(&self, timeout: Duration) -> Vec<&'static Location<'static>> {
         let mut registry = self.registry();
+        if registry.live_jobs == 0 {
+            return Vec::new();
+        }
+        let deadline = Instant::now() + timeout;
         while registry.live_jobs > 0 {
             let now = Instant::now();
             if now >= deadline {
@@ -418,8 +435,8 @@ struct ThreadRuntime {
 
 thread_local! {
     static RUNTIME: RefCell<Option<ThreadRuntime>> = const { RefCell::new(None) };
-    /// The registry key of the task being polled on this thread.
-    static CURRENT_TASK: Cell<Option<usize>> = const { Cell::new(None) };
+    /// The task being polled on this thread.
+    static CURRENT_TASK: Cell<Option<CurrentTask>> = const { Cell::new(None) };
 }
 
 /// Makes this thread run for `shared` until the guard drops; restores what was there.
@@ -465,15 +482,32 @@ pub(crate) fn current_local() -> Option<(Arc<Shared>, Rc<LocalExecutor<'static>>
     })
 }
 
-/// Marks `key` as the task being polled until the guard drops.
-pub(crate) fn enter_task(key: usize) -> TaskGuard {
+/// The task being polled on this thread: its registry key, if it has one yet, and where
+/// it was spawned.
+#[derive(Clone, Copy)]
+pub(crate) struct CurrentTask {
+    pub(crate) key: Option<usize>,
+    pub(crate) location: &'static Location<'static>,
+}
+
+/// Marks a task as the one being polled until the guard drops.
+pub(crate) fn enter_task(key: Option<usize>, location: &'static Location<'static>) -> TaskGuard {
     TaskGuard {
-        previous: CURRENT_TASK.with(|current| current.replace(Some(key))),
+        previous: CURRENT_TASK.with(|current| current.replace(Some(CurrentTask { key, location }))),
     }
 }
 
 pub(crate) struct TaskGuard {
-    previous: Option<usize>,
+    previous: Option<CurrentTask>,
+}
+
+impl TaskGuard {
+    /// Leaves the task; returns its registry key, which the poll may have just created.
+    pub(crate) fn leave(self) -> Option<usize> {
+        let current = CURRENT_TASK.with(|current| current.replace(self.previous));
+        std::mem::forget(self);
+        current.and_then(|task| task.key)
+    }
 }
 
 impl Drop for TaskGuard {
@@ -482,6 +516,22 @@ impl Drop for TaskGuard {
     }
 }
 
-pub(crate) fn current_task() -> Option<usize> {
-    CURRENT_TASK.with(Cell::get)
+/// Runs `f` on the registry key of the task being polled, creating the key if the task has
+/// none yet; does nothing outside a task.
+pub(crate) fn with_current_task_key(shared: &Shared, f: impl FnOnce(usize)) {
+    CURRENT_TASK.with(|current| {
+        let Some(mut task) = current.get() else {
+            return;
+        };
+        let key = match task.key {
+            Some(key) => key,
+            None => {
+                let key = shared.register(task.location, Kind::Task, None);
+                task.key = Some(key);
+                current.set(Some(task));
+                key
+            }
+        };
+        f(key);
+    });
 }

@@ -64,14 +64,16 @@ pub(crate) fn close(live: Live) {
             ));
         }
     }
-    drive_until(&local, &shared, shared.tasks_gone());
+    if shared.live_tasks() > 0 {
+        drive_until(&local, &shared, shared.tasks_gone());
+    }
 
     // 4. Report: panics of tasks nobody awaited were reported when they were caught, and
     //    destructors that panicked while being cancelled in step 3 were reported then; the
     //    sequence carried on regardless.
 
     // 5. Blocking jobs: waited for, at most `shutdown_timeout`; the rest are named and left.
-    let stuck = shared.wait_for_jobs(Instant::now() + shutdown_timeout);
+    let stuck = shared.wait_for_jobs(shutdown_timeout);
     for location in &stuck {
         debug::report(format_args!(
             "close gave up waiting after {shutdown_timeout:?} for the blocking job started at \
@@ -128,9 +130,7 @@ pub fn shutdown_requested() -> ShutdownRequested {
              from the future given to Runner::run"
         );
     };
-    if let Some(task) = runtime::current_task() {
-        shared.mark_awaits_shutdown(task);
-    }
+    runtime::with_current_task_key(&shared, |key| shared.mark_awaits_shutdown(key));
     ShutdownRequested { shared, slot: None }
 }
 

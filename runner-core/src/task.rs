@@ -18,7 +18,7 @@ use pin_project_lite::pin_project;
 
 use crate::context;
 use crate::debug::{self, Spawned};
-use crate::runtime::{self, EntryKey, Kind, Outcome, Release, Shared};
+use crate::runtime::{self, Kind, Outcome, PanicSlot, Shared};
 use crate::trie::Map;
 
 pin_project! {
@@ -28,8 +28,9 @@ pin_project! {
         future: Option<F>,
         context: Map,
         shared: Arc<Shared>,
-        key: usize,
         location: &'static Location<'static>,
+        // The task's registry entry, made when close first needs to reach the task.
+        key: Option<usize>,
         waker_stored: bool,
     }
 
@@ -38,25 +39,30 @@ pin_project! {
             let mut this = this.project();
             // Still holding the future here means the task was cancelled: its handle was
             // dropped, or its executor went away.
-            drop_in_context(this.future.as_mut(), this.context, this.shared, this.location);
-            this.shared.unregister(*this.key);
+            drop_in_context(this.future.as_mut(), this.context, this.location);
+            if let Some(key) = this.key.take() {
+                this.shared.unregister(key);
+            }
+            this.shared.task_dropped();
         }
     }
 }
 
 impl<F: Future> Tracked<F> {
-    fn new(
-        future: F,
-        shared: Arc<Shared>,
-        key: usize,
-        location: &'static Location<'static>,
-    ) -> Self {
+    /// Wraps `future` for `shared`, counting it as a live task; panics when closed.
+    #[track_caller]
+    fn new(future: F, shared: Arc<Shared>, location: &'static Location<'static>) -> Self {
+        shared.task_spawned();
+        // In debug mode every task is registered at once, so that close can name it.
+        let key = shared
+            .debug
+            .then(|| shared.register(location, Kind::Task, None));
         Tracked {
             future: Some(future),
             context: context::snapshot(),
             shared,
-            key,
             location,
+            key,
             waker_stored: false,
         }
     }
@@ -68,24 +74,19 @@ impl<F: Future> Future for Tracked<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         if this.shared.is_cancelling() {
-            drop_in_context(
-                this.future.as_mut(),
-                this.context,
-                this.shared,
-                this.location,
-            );
+            drop_in_context(this.future.as_mut(), this.context, this.location);
             return Poll::Ready(Outcome::Cancelled);
         }
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             return Poll::Ready(Outcome::Cancelled);
         };
         let started = this.shared.debug.then(Instant::now);
-        let polled = {
-            let _task = runtime::enter_task(*this.key);
-            context::run_in(this.context, || {
-                catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
-            })
-        };
+        let task = runtime::enter_task(*this.key, this.location);
+        let polled = context::run_in(this.context, || {
+            catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
+        });
+        // `shutdown_requested()` may have registered the task during the poll.
+        *this.key = task.leave();
         if let Some(started) = started {
             let took = started.elapsed();
             if took > this.shared.slow_poll_threshold {
@@ -99,28 +100,27 @@ impl<F: Future> Future for Tracked<F> {
         match polled {
             Ok(Poll::Pending) => {
                 if !*this.waker_stored {
-                    this.shared.store_waker(*this.key, cx.waker());
+                    // The task's waker never changes: store it once, for close to use.
+                    match *this.key {
+                        Some(key) => this.shared.store_waker(key, cx.waker()),
+                        None => {
+                            let waker = Some(cx.waker().clone());
+                            *this.key =
+                                Some(this.shared.register(this.location, Kind::Task, waker));
+                        }
+                    }
                     *this.waker_stored = true;
                 }
                 Poll::Pending
             }
             Ok(Poll::Ready(output)) => {
-                drop_in_context(
-                    this.future.as_mut(),
-                    this.context,
-                    this.shared,
-                    this.location,
-                );
+                drop_in_context(this.future.as_mut(), this.context, this.location);
                 Poll::Ready(Outcome::Done(output))
             }
             Err(payload) => {
-                drop_in_context(
-                    this.future.as_mut(),
-                    this.context,
-                    this.shared,
-                    this.location,
-                );
-                Poll::Ready(this.shared.task_panicked(*this.key, this.location, payload))
+                drop_in_context(this.future.as_mut(), this.context, this.location);
+                let slot = PanicSlot::new(payload, this.location, this.shared.clone());
+                Poll::Ready(Outcome::Panicked(slot))
             }
         }
     }
@@ -131,7 +131,6 @@ impl<F: Future> Future for Tracked<F> {
 fn drop_in_context<F>(
     mut future: Pin<&mut Option<F>>,
     context: &mut Map,
-    shared: &Shared,
     location: &'static Location<'static>,
 ) {
     if future.is_none() {
@@ -145,7 +144,6 @@ fn drop_in_context<F>(
             "the destructor of the task spawned at {location} panicked while the task was dropped: {}",
             debug::panic_message(&*payload)
         ));
-        let _ = shared;
     }
 }
 
@@ -168,8 +166,8 @@ fn drop_in_context<F>(
 #[must_use = "dropping a Task cancels it; call .detach() to let it run on its own"]
 pub struct Task<T> {
     inner: Option<FallibleTask<Outcome<T>>>,
-    shared: Arc<Shared>,
-    entry: EntryKey,
+    /// Set in debug mode only: to report a handle dropped while its task runs.
+    debug: Option<Arc<Shared>>,
     location: &'static Location<'static>,
     kind: Kind,
 }
@@ -177,15 +175,13 @@ pub struct Task<T> {
 impl<T> Task<T> {
     fn new(
         inner: FallibleTask<Outcome<T>>,
-        shared: Arc<Shared>,
-        entry: EntryKey,
+        shared: &Arc<Shared>,
         location: &'static Location<'static>,
         kind: Kind,
     ) -> Self {
         Task {
             inner: Some(inner),
-            shared,
-            entry,
+            debug: shared.debug.then(|| shared.clone()),
             location,
             kind,
         }
@@ -207,12 +203,9 @@ impl<T> Task<T> {
     /// assert!(RAN.load(Ordering::SeqCst));
     /// ```
     pub fn detach(mut self) {
-        let Some(inner) = self.inner.take() else {
-            return;
-        };
-        match self.shared.release(self.entry) {
-            Release::Running => inner.detach(),
-            Release::Finished => self.take_unobserved(inner),
+        if let Some(inner) = self.inner.take() {
+            // A panic in its output is reported when the executor drops that output.
+            inner.detach();
         }
     }
 
@@ -244,20 +237,6 @@ impl<T> Task<T> {
     pub fn location(&self) -> &'static Location<'static> {
         self.location
     }
-
-    /// The task finished while its handle let go of it: a panic in its output would be lost.
-    fn take_unobserved(&self, inner: FallibleTask<Outcome<T>>) {
-        // The task has left the registry but may still be returning from its last poll;
-        // no user code runs in that window, so it closes in a few instructions.
-        while !inner.is_finished() {
-            std::thread::yield_now();
-        }
-        let mut inner = inner;
-        let mut cx = TaskCx::from_waker(std::task::Waker::noop());
-        if let Poll::Ready(Some(Outcome::Panicked(payload))) = Pin::new(&mut inner).poll(&mut cx) {
-            self.shared.unobserved_panic(self.location, payload);
-        }
-    }
 }
 
 impl<T> Future for Task<T> {
@@ -275,8 +254,8 @@ impl<T> Future for Task<T> {
         self.inner = None;
         match outcome {
             Some(Outcome::Done(value)) => Poll::Ready(value),
-            Some(Outcome::Panicked(payload)) => resume_unwind(payload),
-            Some(Outcome::Reported) | Some(Outcome::Cancelled) | None => panic!(
+            Some(Outcome::Panicked(slot)) => resume_unwind(slot.take()),
+            Some(Outcome::Cancelled) | None => panic!(
                 "the task spawned at {location} was cancelled because its runner closed before it finished"
             ),
         }
@@ -288,22 +267,24 @@ impl<T> Drop for Task<T> {
         let Some(inner) = self.inner.take() else {
             return;
         };
-        match self.shared.release(self.entry) {
-            Release::Running => match self.kind {
-                Kind::Job => inner.detach(),
-                Kind::Task => {
-                    if self.shared.debug && self.shared.phase() == runtime::Phase::Running {
-                        debug::report(format_args!(
-                            "task spawned at {} was cancelled because its Task handle was dropped \
-                             while it was still running; await it, or call .detach() to let it run",
-                            self.location
-                        ));
-                    }
-                    drop(inner);
-                }
-            },
-            Release::Finished => self.take_unobserved(inner),
+        if self.kind == Kind::Job {
+            // A blocking job cannot be cancelled; close still waits for it.
+            inner.detach();
+            return;
         }
+        if let Some(shared) = &self.debug
+            && shared.phase() == runtime::Phase::Running
+            && !inner.is_finished()
+        {
+            debug::report(format_args!(
+                "task spawned at {} was cancelled because its Task handle was dropped \
+                 while it was still running; await it, or call .detach() to let it run",
+                self.location
+            ));
+        }
+        // Cancels a running task; a finished task's output is dropped, which reports an
+        // unobserved panic.
+        drop(inner);
     }
 }
 
@@ -318,8 +299,9 @@ impl<T> fmt::Debug for Task<T> {
 }
 
 /// Spawns `future` onto `shared`'s executor in a copy of the current context.
+#[track_caller]
 pub(crate) fn spawn_on<F>(
-    shared: &Arc<Shared>,
+    shared: Arc<Shared>,
     future: F,
     location: &'static Location<'static>,
 ) -> Task<F::Output>
@@ -327,10 +309,11 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let entry = shared.register(location, Kind::Task);
-    let tracked = Tracked::new(future, shared.clone(), entry.key, location);
-    let inner = shared.executor.spawn(tracked).fallible();
-    Task::new(inner, shared.clone(), entry, location, Kind::Task)
+    let inner = shared
+        .executor
+        .spawn(Tracked::new(future, shared.clone(), location))
+        .fallible();
+    Task::new(inner, &shared, location, Kind::Task)
 }
 
 /// Spawns a task onto the runner this code runs on.
@@ -368,7 +351,7 @@ where
              or from the future given to Runner::run, or use Handle::spawn"
         );
     };
-    spawn_on(&shared, future, location)
+    spawn_on(shared, future, location)
 }
 
 /// Spawns a `!Send` task onto the runner's own thread.
@@ -402,10 +385,9 @@ where
              the future given to Runner::run or from another spawn_local task"
         );
     };
-    let entry = shared.register(location, Kind::Task);
-    let tracked = Tracked::new(future, shared.clone(), entry.key, location);
+    let tracked = Tracked::new(future, shared.clone(), location);
     let inner = local.spawn(tracked).fallible();
-    Task::new(inner, shared, entry, location, Kind::Task)
+    Task::new(inner, &shared, location, Kind::Task)
 }
 
 /// Runs the blocking function `f` on a thread pool and returns a handle to its result.
@@ -439,7 +421,7 @@ where
              or from the future given to Runner::run"
         );
     };
-    let entry = shared.register(location, Kind::Job);
+    let key = shared.register(location, Kind::Job, None);
     /// Leaves the registry however the job ends, even if it never runs.
     struct Unregister {
         shared: Arc<Shared>,
@@ -452,21 +434,23 @@ where
     }
     let guard = Unregister {
         shared: shared.clone(),
-        key: entry.key,
+        key,
     };
     let mut job_context = context::snapshot();
     let inner = blocking::unblock(move || {
         let ran = context::run_in(&mut job_context, || catch_unwind(AssertUnwindSafe(f)));
         let outcome = match ran {
             Ok(value) => Outcome::Done(value),
-            Err(payload) => guard.shared.task_panicked(guard.key, location, payload),
+            Err(payload) => {
+                Outcome::Panicked(PanicSlot::new(payload, location, guard.shared.clone()))
+            }
         };
         drop(job_context);
         drop(guard);
         outcome
     })
     .fallible();
-    Task::new(inner, shared, entry, location, Kind::Job)
+    Task::new(inner, &shared, location, Kind::Job)
 }
 
 /// A handle to a runner, to spawn onto it from any thread.
@@ -533,7 +517,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn_on(&self.shared, future, Location::caller())
+        spawn_on(self.shared.clone(), future, Location::caller())
     }
 
     /// Whether the runner's debug mode is on.
