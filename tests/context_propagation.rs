@@ -8,37 +8,33 @@ use runner::{Context, ContextVar, Runner};
 static REQUEST: ContextVar<u64> = ContextVar::new("request");
 static USER: ContextVar<String> = ContextVar::new("user");
 
-#[test]
-fn sibling_tasks_are_isolated_and_the_parent_does_not_see_child_sets() {
-    runner::run(async {
-        let _ = REQUEST.set(1);
-        let a = runner::spawn(async {
-            let _ = REQUEST.set(10);
-            futures_lite::future::yield_now().await;
-            REQUEST.get()
-        });
-        let b = runner::spawn(async {
-            let _ = REQUEST.set(20);
-            futures_lite::future::yield_now().await;
-            REQUEST.get()
-        });
-        assert_eq!(a.await, Some(10));
-        assert_eq!(b.await, Some(20));
-        assert_eq!(REQUEST.get(), Some(1), "the parent keeps its value");
+#[runner::test]
+async fn sibling_tasks_are_isolated_and_the_parent_does_not_see_child_sets() {
+    let _ = REQUEST.set(1);
+    let a = runner::spawn(async {
+        let _ = REQUEST.set(10);
+        futures_lite::future::yield_now().await;
+        REQUEST.get()
     });
+    let b = runner::spawn(async {
+        let _ = REQUEST.set(20);
+        futures_lite::future::yield_now().await;
+        REQUEST.get()
+    });
+    assert_eq!(a.await, Some(10));
+    assert_eq!(b.await, Some(20));
+    assert_eq!(REQUEST.get(), Some(1), "the parent keeps its value");
 }
 
-#[test]
-fn a_task_sees_its_parent_value_at_spawn_time_not_later_changes() {
-    runner::run(async {
-        let _ = REQUEST.set(1);
-        let child = runner::spawn(async {
-            futures_lite::future::yield_now().await;
-            REQUEST.get()
-        });
-        let _ = REQUEST.set(2);
-        assert_eq!(child.await, Some(1));
+#[runner::test]
+async fn a_task_sees_its_parent_value_at_spawn_time_not_later_changes() {
+    let _ = REQUEST.set(1);
+    let child = runner::spawn(async {
+        futures_lite::future::yield_now().await;
+        REQUEST.get()
     });
+    let _ = REQUEST.set(2);
+    assert_eq!(child.await, Some(1));
 }
 
 #[test]
@@ -83,17 +79,15 @@ fn run_with_context_writes_are_visible_through_the_context() {
     assert_eq!(ctx.get(&REQUEST), Some(78));
 }
 
-#[test]
-fn tokens_reset_to_the_previous_value() {
-    runner::run(async {
-        assert_eq!(REQUEST.get(), None);
-        let first = REQUEST.set(1);
-        let second = REQUEST.set(2);
-        REQUEST.reset(second);
-        assert_eq!(REQUEST.get(), Some(1));
-        REQUEST.reset(first);
-        assert_eq!(REQUEST.get(), None);
-    });
+#[runner::test]
+async fn tokens_reset_to_the_previous_value() {
+    assert_eq!(REQUEST.get(), None);
+    let first = REQUEST.set(1);
+    let second = REQUEST.set(2);
+    REQUEST.reset(second);
+    assert_eq!(REQUEST.get(), Some(1));
+    REQUEST.reset(first);
+    assert_eq!(REQUEST.get(), None);
 }
 
 #[test]
@@ -132,19 +126,17 @@ fn a_token_is_send_when_its_value_is() {
     std::thread::spawn(move || drop(token)).join().unwrap();
 }
 
-#[test]
-fn unblock_runs_in_a_copy_of_the_callers_context() {
-    runner::run(async {
-        let _ = REQUEST.set(9);
-        let seen = runner::unblock(|| {
-            let seen = REQUEST.get();
-            let _ = REQUEST.set(10);
-            seen
-        })
-        .await;
-        assert_eq!(seen, Some(9));
-        assert_eq!(REQUEST.get(), Some(9));
-    });
+#[runner::test]
+async fn unblock_runs_in_a_copy_of_the_callers_context() {
+    let _ = REQUEST.set(9);
+    let seen = runner::unblock(|| {
+        let seen = REQUEST.get();
+        let _ = REQUEST.set(10);
+        seen
+    })
+    .await;
+    assert_eq!(seen, Some(9));
+    assert_eq!(REQUEST.get(), Some(9));
 }
 
 #[test]
@@ -189,18 +181,16 @@ fn handle_spawn_from_another_thread_uses_that_threads_context() {
     assert_eq!(r.run(task), Some("from the other thread".to_owned()));
 }
 
-#[test]
-fn spawn_local_copies_the_context_too() {
-    runner::run(async {
-        let _ = REQUEST.set(3);
-        let local = runner::spawn_local(async {
-            let seen = REQUEST.get();
-            let _ = REQUEST.set(4);
-            seen
-        });
-        assert_eq!(local.await, Some(3));
-        assert_eq!(REQUEST.get(), Some(3));
+#[runner::test]
+async fn spawn_local_copies_the_context_too() {
+    let _ = REQUEST.set(3);
+    let local = runner::spawn_local(async {
+        let seen = REQUEST.get();
+        let _ = REQUEST.set(4);
+        seen
     });
+    assert_eq!(local.await, Some(3));
+    assert_eq!(REQUEST.get(), Some(3));
 }
 
 #[test]

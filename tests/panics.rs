@@ -8,6 +8,12 @@ use std::time::Duration;
 
 use runner::{Runner, UnhandledPanic};
 
+#[runner::test]
+#[should_panic(expected = "task panic reaches the awaiter")]
+async fn an_awaited_task_panic_resumes_at_the_await() {
+    runner::spawn(async { panic!("task panic reaches the awaiter") }).await;
+}
+
 #[test]
 fn an_awaited_task_panic_resumes_with_its_payload() {
     let payload = catch_unwind(|| {

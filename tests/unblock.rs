@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 
 use runner::Runner;
 
-#[test]
-fn unblock_returns_the_value_and_runs_off_the_runner_thread() {
+#[runner::test]
+async fn unblock_returns_the_value_and_runs_off_the_runner_thread() {
     let me = std::thread::current().id();
-    let (value, thread) =
-        runner::run(async { runner::unblock(|| (6 * 7, std::thread::current().id())).await });
+    let (value, thread) = runner::unblock(|| (6 * 7, std::thread::current().id())).await;
     assert_eq!(value, 42);
     assert_ne!(thread, me);
 }
@@ -88,20 +87,17 @@ fn close_gives_up_on_a_job_after_the_timeout_and_names_it() {
     );
 }
 
-#[test]
-fn ten_thousand_jobs_all_counted() {
+#[runner::test]
+async fn ten_thousand_jobs_all_counted() {
     let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    runner::run(async move {
-        let jobs: Vec<_> = (0..10_000)
-            .map(|_| {
-                let c = c.clone();
-                runner::unblock(move || c.fetch_add(1, Ordering::Relaxed))
-            })
-            .collect();
-        for job in jobs {
-            job.await;
-        }
-    });
+    let jobs: Vec<_> = (0..10_000)
+        .map(|_| {
+            let c = count.clone();
+            runner::unblock(move || c.fetch_add(1, Ordering::Relaxed))
+        })
+        .collect();
+    for job in jobs {
+        job.await;
+    }
     assert_eq!(count.load(Ordering::Relaxed), 10_000);
 }

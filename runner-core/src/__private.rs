@@ -7,9 +7,6 @@ use futures_lite::future;
 
 use crate::Builder;
 
-pub use ::core;
-pub use ::std::time::Duration as StdDuration;
-
 /// The body of `#[runner::main]`: `runner::run` with the attribute's settings.
 #[track_caller]
 pub fn run_main<F: Future>(builder: Builder, future: F) -> F::Output {
