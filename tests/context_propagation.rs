@@ -271,3 +271,26 @@ impl Barrier {
         .await
     }
 }
+
+#[test]
+fn the_request_context_example_keeps_each_requests_id_to_its_own_tasks() {
+    // target/debug/deps/<test binary> → target/debug/examples/request_context
+    let mut binary = std::env::current_exe().expect("test binary path");
+    binary.pop();
+    binary.pop();
+    binary.push("examples/request_context");
+    let output = std::process::Command::new(&binary)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", binary.display()));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for id in 1..=3 {
+        for part in 0..3 {
+            let line = format!("[request {id}] looked up part {part}");
+            assert_eq!(stdout.matches(&line).count(), 1, "{line:?} in:\n{stdout}");
+        }
+        assert!(stdout.contains(&format!("[request {id}] done")), "{stdout}");
+    }
+    assert!(stdout.starts_with("[no request] server starting\n"), "{stdout}");
+    assert!(stdout.ends_with("[no request] all requests served\n"), "{stdout}");
+}
