@@ -1,0 +1,462 @@
+//! runner side by side with bare smol, tokio, `futures::executor` and pollster, in one run.
+//!
+//! Each group is one scenario and each benchmark in it one system, so `bench/report.py` can
+//! put them in a table and divide. Run everything with `bench/run.sh`; see BENCHMARKS.md.
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_executor::{Executor, LocalExecutor};
+use divan::Bencher;
+use futures_lite::future;
+use runner::{Context, ContextVar, Runner};
+use runner_bench::SmolPool;
+
+fn main() {
+    divan::main();
+}
+
+/// A runner as a program that owns its `Runner` builds it, Ctrl-C handling off.
+fn runner_with(threads: usize, debug: bool) -> Runner {
+    Runner::builder()
+        .threads(threads)
+        .debug(debug)
+        .handle_ctrl_c(false)
+        .build()
+}
+
+fn tokio_current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio current_thread runtime")
+}
+
+fn tokio_multi_thread(threads: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .expect("tokio multi_thread runtime")
+}
+
+/// Build, run a future that is ready at once, close: the fixed cost of an entry point.
+#[divan::bench_group(max_time = 1, sample_count = 1000)]
+mod lifecycle {
+    use super::*;
+
+    /// `Runner::builder().handle_ctrl_c(false).build()`, `run`, `close`.
+    #[divan::bench]
+    fn runner_builder() {
+        let mut runner = Runner::builder().handle_ctrl_c(false).build();
+        runner.run(async {});
+        runner.close();
+    }
+
+    /// `runner::run` with its defaults (Ctrl-C handling on, debug from `RUNNER_DEBUG`).
+    #[divan::bench]
+    fn runner_run() {
+        runner::run(async {});
+    }
+
+    /// Bare smol: a `LocalExecutor` driven by `async_io::block_on`.
+    #[divan::bench]
+    fn smol_local() {
+        let executor = LocalExecutor::new();
+        async_io::block_on(executor.run(async {}));
+    }
+
+    /// Bare smol: an `Executor` driven by `async_io::block_on`.
+    #[divan::bench]
+    fn smol_executor() {
+        let executor = Executor::new();
+        async_io::block_on(executor.run(async {}));
+    }
+
+    /// `#[tokio::main(flavor = "current_thread")]`: current_thread with `enable_all`.
+    #[divan::bench]
+    fn tokio_current_thread() {
+        super::tokio_current_thread().block_on(async {});
+    }
+
+    /// tokio current_thread without the I/O and time drivers.
+    #[divan::bench]
+    fn tokio_current_thread_bare() {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("tokio runtime")
+            .block_on(async {});
+    }
+
+    /// `futures::executor::block_on`: no executor to build.
+    #[divan::bench]
+    fn futures_block_on() {
+        futures_executor::block_on(async {});
+    }
+
+    /// `pollster::block_on`: no executor to build.
+    #[divan::bench]
+    fn pollster_block_on() {
+        pollster::block_on(async {});
+    }
+}
+
+/// Task counts for the spawn benchmarks; the plot draws per-task cost against them.
+const COUNTS: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
+
+/// Spawns `n` tasks that return at once with `$spawn`, then awaits them all.
+macro_rules! spawn_await {
+    ($n:expr, $spawn:expr, $await:expr) => {{
+        let spawn = $spawn;
+        let wait = $await;
+        async move {
+            let tasks: Vec<_> = (0..$n).map(|i: usize| spawn(async move { i })).collect();
+            let mut sum = 0usize;
+            for task in tasks {
+                sum = sum.wrapping_add(wait(task).await);
+            }
+            sum
+        }
+    }};
+}
+
+/// Spawn and await `n` trivial tasks on one thread; time per iteration, divide by `n`.
+#[divan::bench_group(max_time = 1)]
+mod spawn {
+    use super::*;
+
+    /// `runner::spawn` (the `Send` executor), debug off: context copy, registry, panic capture.
+    #[divan::bench(args = COUNTS)]
+    fn runner(bencher: Bencher<'_, '_>, n: usize) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| runner.run(spawn_await!(n, runner::spawn, |t| t)));
+    }
+
+    /// `runner::spawn` with debug mode on (spawn locations, slow-poll timing).
+    #[divan::bench(args = COUNTS)]
+    fn runner_debug(bencher: Bencher<'_, '_>, n: usize) {
+        let mut runner = runner_with(1, true);
+        bencher.bench_local(|| runner.run(spawn_await!(n, runner::spawn, |t| t)));
+    }
+
+    /// `runner::spawn_local` (the runner thread's `LocalExecutor`), debug off.
+    #[divan::bench(args = COUNTS)]
+    fn runner_local(bencher: Bencher<'_, '_>, n: usize) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| runner.run(spawn_await!(n, runner::spawn_local, |t| t)));
+    }
+
+    /// Bare smol `LocalExecutor` under `async_io::block_on`.
+    #[divan::bench(args = COUNTS)]
+    fn smol_local(bencher: Bencher<'_, '_>, n: usize) {
+        let executor = LocalExecutor::new();
+        bencher.bench_local(|| {
+            async_io::block_on(executor.run(spawn_await!(n, |f| executor.spawn(f), |t| t)))
+        });
+    }
+
+    /// Bare smol `Executor` (the type runner spawns `Send` tasks on) under `async_io::block_on`:
+    /// spawn without any of runner's machinery.
+    #[divan::bench(args = COUNTS)]
+    fn smol_executor(bencher: Bencher<'_, '_>, n: usize) {
+        let executor = Executor::new();
+        bencher.bench_local(|| {
+            async_io::block_on(executor.run(spawn_await!(n, |f| executor.spawn(f), |t| t)))
+        });
+    }
+
+    /// tokio current_thread, `tokio::spawn`.
+    #[divan::bench(args = COUNTS)]
+    fn tokio_current_thread(bencher: Bencher<'_, '_>, n: usize) {
+        let rt = super::tokio_current_thread();
+        bencher.bench_local(|| {
+            rt.block_on(spawn_await!(
+                n,
+                tokio::spawn,
+                |t: tokio::task::JoinHandle<usize>| async move { t.await.expect("task") }
+            ))
+        });
+    }
+}
+
+/// Spawn and await `n` trivial tasks with two threads running tasks.
+#[divan::bench_group(max_time = 1)]
+mod spawn_2_threads {
+    use super::*;
+
+    /// `Runner::builder().threads(2)`: the runner thread and one worker.
+    #[divan::bench(args = COUNTS)]
+    fn runner(bencher: Bencher<'_, '_>, n: usize) {
+        let mut runner = runner_with(2, false);
+        bencher.bench_local(|| runner.run(spawn_await!(n, runner::spawn, |t| t)));
+    }
+
+    /// smol `Executor` run by this thread and one more.
+    #[divan::bench(args = COUNTS)]
+    fn smol_executor(bencher: Bencher<'_, '_>, n: usize) {
+        let pool = SmolPool::new(2);
+        let executor = pool.executor.clone();
+        bencher.bench_local(|| pool.block_on(spawn_await!(n, |f| executor.spawn(f), |t| t)));
+    }
+
+    /// tokio multi_thread with two workers.
+    #[divan::bench(args = COUNTS)]
+    fn tokio_multi_thread(bencher: Bencher<'_, '_>, n: usize) {
+        let rt = super::tokio_multi_thread(2);
+        bencher.bench_local(|| {
+            rt.block_on(spawn_await!(
+                n,
+                tokio::spawn,
+                |t: tokio::task::JoinHandle<usize>| async move { t.await.expect("task") }
+            ))
+        });
+    }
+}
+
+/// Round trips per iteration in the ping-pong benchmarks.
+const ROUND_TRIPS: usize = 100_000;
+
+/// The main future sends `ROUND_TRIPS` numbers to a task over a bounded channel of capacity
+/// 1 and waits for each to come back on another.
+#[divan::bench_group(max_time = 1)]
+mod ping_pong {
+    use super::*;
+
+    async fn ping(spawn: impl FnOnce(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>)) -> usize {
+        let (to_pong, from_ping) = async_channel::bounded::<usize>(1);
+        let (to_ping, from_pong) = async_channel::bounded::<usize>(1);
+        spawn(Box::pin(async move {
+            while let Ok(n) = from_ping.recv().await {
+                if to_ping.send(n + 1).await.is_err() {
+                    break;
+                }
+            }
+        }));
+        let mut total = 0;
+        for i in 0..ROUND_TRIPS {
+            to_pong.send(i).await.expect("pong alive");
+            total += from_pong.recv().await.expect("pong alive");
+        }
+        total
+    }
+
+    /// runner, async-channel, the pong side a `runner::spawn` task.
+    #[divan::bench]
+    fn runner(bencher: Bencher<'_, '_>) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| runner.run(ping(|f| runner::spawn(f).detach())));
+    }
+
+    /// Bare smol `LocalExecutor`, async-channel.
+    #[divan::bench]
+    fn smol_local(bencher: Bencher<'_, '_>) {
+        let executor = LocalExecutor::new();
+        bencher
+            .bench_local(|| async_io::block_on(executor.run(ping(|f| executor.spawn(f).detach()))));
+    }
+
+    /// Bare smol `Executor`, async-channel.
+    #[divan::bench]
+    fn smol_executor(bencher: Bencher<'_, '_>) {
+        let executor = Executor::new();
+        bencher
+            .bench_local(|| async_io::block_on(executor.run(ping(|f| executor.spawn(f).detach()))));
+    }
+
+    /// tokio current_thread, `tokio::sync::mpsc::channel(1)`.
+    #[divan::bench]
+    fn tokio_current_thread(bencher: Bencher<'_, '_>) {
+        let rt = super::tokio_current_thread();
+        bencher.bench_local(|| {
+            rt.block_on(async {
+                let (to_pong, mut from_ping) = tokio::sync::mpsc::channel::<usize>(1);
+                let (to_ping, mut from_pong) = tokio::sync::mpsc::channel::<usize>(1);
+                tokio::spawn(async move {
+                    while let Some(n) = from_ping.recv().await {
+                        if to_ping.send(n + 1).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                let mut total = 0;
+                for i in 0..ROUND_TRIPS {
+                    to_pong.send(i).await.expect("pong alive");
+                    total += from_pong.recv().await.expect("pong alive");
+                }
+                total
+            })
+        });
+    }
+}
+
+/// Concurrent sleeps per iteration in the timer benchmarks.
+const TIMERS: usize = 10_000;
+const SLEEP: Duration = Duration::from_millis(1);
+
+/// `TIMERS` tasks each sleep 1 ms; the time per iteration minus 1 ms is the overshoot.
+#[divan::bench_group(max_time = 1)]
+mod timers {
+    use super::*;
+
+    /// runner tasks sleeping on `async_io::Timer` (runner's timer driver).
+    #[divan::bench]
+    fn runner(bencher: Bencher<'_, '_>) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| {
+            runner.run(spawn_await!(
+                TIMERS,
+                |f| runner::spawn(async move {
+                    async_io::Timer::after(SLEEP).await;
+                    f.await
+                }),
+                |t| t
+            ))
+        });
+    }
+
+    /// Bare smol `LocalExecutor` tasks sleeping on `async_io::Timer`.
+    #[divan::bench]
+    fn smol_local(bencher: Bencher<'_, '_>) {
+        let executor = LocalExecutor::new();
+        bencher.bench_local(|| {
+            async_io::block_on(executor.run(spawn_await!(
+                TIMERS,
+                |f| executor.spawn(async move {
+                    async_io::Timer::after(SLEEP).await;
+                    f.await
+                }),
+                |t| t
+            )))
+        });
+    }
+
+    /// tokio current_thread tasks sleeping on `tokio::time::sleep`.
+    #[divan::bench]
+    fn tokio_current_thread(bencher: Bencher<'_, '_>) {
+        let rt = super::tokio_current_thread();
+        bencher.bench_local(|| {
+            rt.block_on(spawn_await!(
+                TIMERS,
+                |f| tokio::spawn(async move {
+                    tokio::time::sleep(SLEEP).await;
+                    f.await
+                }),
+                |t: tokio::task::JoinHandle<usize>| async move { t.await.expect("task") }
+            ))
+        });
+    }
+}
+
+/// Blocking offloads per iteration in the unblock benchmarks.
+const OFFLOADS: usize = 10_000;
+
+/// Start `OFFLOADS` trivial blocking jobs, then await them all.
+#[divan::bench_group(max_time = 1)]
+mod unblock {
+    use super::*;
+
+    /// `runner::unblock`: tracked, runs in a copy of the caller's context.
+    #[divan::bench]
+    fn runner(bencher: Bencher<'_, '_>) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| {
+            runner.run(spawn_await!(
+                OFFLOADS,
+                |f| {
+                    drop(f);
+                    runner::unblock(|| 1)
+                },
+                |t| t
+            ))
+        });
+    }
+
+    /// `blocking::unblock` under `async_io::block_on`: the pool runner offloads to.
+    #[divan::bench]
+    fn blocking_unblock(bencher: Bencher<'_, '_>) {
+        bencher.bench_local(|| {
+            async_io::block_on(spawn_await!(
+                OFFLOADS,
+                |f| {
+                    drop(f);
+                    blocking::unblock(|| 1)
+                },
+                |t| t
+            ))
+        });
+    }
+
+    /// tokio current_thread, `spawn_blocking`.
+    #[divan::bench]
+    fn tokio_spawn_blocking(bencher: Bencher<'_, '_>) {
+        let rt = super::tokio_current_thread();
+        bencher.bench_local(|| {
+            rt.block_on(spawn_await!(
+                OFFLOADS,
+                |f| {
+                    drop(f);
+                    tokio::task::spawn_blocking(|| 1)
+                },
+                |t: tokio::task::JoinHandle<usize>| async move { t.await.expect("job") }
+            ))
+        });
+    }
+}
+
+/// Tasks per iteration in the poll benchmark, and the times each yields.
+const POLLED_TASKS: usize = 10_000;
+const YIELDS: usize = 10;
+
+/// Context variables: what a snapshot costs, and what a task that never touches one pays.
+#[divan::bench_group(max_time = 1)]
+mod context {
+    use super::*;
+
+    /// `Context::current()` with `n` variables set: O(1), whatever `n`.
+    #[divan::bench(args = [1, 10_000])]
+    fn current(bencher: Bencher<'_, '_>, n: usize) {
+        let vars: Vec<ContextVar<usize>> = (0..n).map(|_| ContextVar::new("var")).collect();
+        Context::empty().run(|| {
+            for (i, var) in vars.iter().enumerate() {
+                let _token = var.set(i);
+            }
+            assert_eq!(Context::current().len(), n);
+            bencher.bench_local(Context::current);
+        });
+    }
+
+    async fn yielding(i: usize) -> usize {
+        for _ in 0..YIELDS {
+            future::yield_now().await;
+        }
+        i
+    }
+
+    /// `POLLED_TASKS` tasks that yield `YIELDS` times and touch no variable, on runner:
+    /// each poll swaps the task's context in and out.
+    #[divan::bench]
+    fn poll_runner(bencher: Bencher<'_, '_>) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| {
+            runner.run(spawn_await!(
+                POLLED_TASKS,
+                |f| runner::spawn(async move { yielding(f.await).await }),
+                |t| t
+            ))
+        });
+    }
+
+    /// The same tasks on a bare smol `Executor`: no context machinery.
+    #[divan::bench]
+    fn poll_smol_executor(bencher: Bencher<'_, '_>) {
+        let executor = Executor::new();
+        bencher.bench_local(|| {
+            async_io::block_on(executor.run(spawn_await!(
+                POLLED_TASKS,
+                |f| executor.spawn(async move { yielding(f.await).await }),
+                |t| t
+            )))
+        });
+    }
+}

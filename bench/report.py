@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Turns the raw outputs in bench/results/ into tables, ratios and a plot.
+
+Reads   bench/results/compare.txt     (divan's table, from `cargo bench --bench compare`)
+        bench/results/memory.txt      (`memory <system> <bytes/task> <handle bytes>` lines)
+        bench/results/build_cost.txt  (optional, from bench/build_cost.sh)
+        bench/results/machine.txt     (optional, from bench/run.sh)
+Writes  bench/results/spawn.svg       (per-task spawn cost against task count)
+        BENCHMARKS.md                 (the part between the `results:start/end` markers)
+
+Standard library only, so it runs wherever python3 does.
+"""
+
+import math
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "bench", "results")
+UNITS = {"ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def parse_divan(text):
+    """Returns {path tuple: median ns} from divan's tree table."""
+    lines = text.splitlines()
+    header = next((l for l in lines if "fastest" in l and "median" in l), None)
+    if header is None:
+        sys.exit("no divan table in compare.txt")
+    start = header.index("fastest")
+    medians, stack = {}, []
+    for line in lines[lines.index(header) + 1:]:
+        if len(line) <= start or "│" not in line[start:]:
+            continue
+        name_part, cols = line[:start], line[start:].split("│")
+        match = re.search(r"[^\s│├╰─]", name_part)
+        if not match:
+            continue
+        depth = match.start() // 3 - 1
+        name = name_part[match.start():].strip()
+        stack = stack[:depth] + [name]
+        fields = [c.strip() for c in cols]
+        if len(fields) < 3 or not fields[2]:
+            continue
+        parts = fields[2].split()
+        if len(parts) == 2 and parts[1] in UNITS:
+            medians[tuple(stack)] = float(parts[0]) * UNITS[parts[1]]
+    return medians
+
+
+def fmt_ns(ns):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a is not None and b else "—"
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def scenario(m, group, systems, smol, tokio, per=None, per_label=None):
+    """A table of one scenario: median, optional per-unit cost, ratio to smol and tokio."""
+    header = ["system", "median"] + ([per_label] if per else []) + ["vs smol", "vs tokio"]
+    rows = []
+    for system, label in systems:
+        v = m.get((group, system))
+        if v is None:
+            continue
+        row = [label, fmt_ns(v)] + ([fmt_ns(v / per)] if per else [])
+        row += [ratio(v, m.get((group, smol))), ratio(v, m.get((group, tokio)))]
+        rows.append(row)
+    return table(header, rows)
+
+
+SPAWN_1 = [
+    ("runner", "runner `spawn` (debug off)"),
+    ("runner_debug", "runner `spawn` (debug on)"),
+    ("runner_local", "runner `spawn_local`"),
+    ("smol_local", "smol `LocalExecutor` (anchor)"),
+    ("smol_executor", "smol `Executor`"),
+    ("tokio_current_thread", "tokio current_thread (anchor)"),
+]
+SPAWN_2 = [
+    ("runner", "runner `threads(2)`"),
+    ("smol_executor", "smol `Executor`, 2 threads (anchor)"),
+    ("tokio_multi_thread", "tokio multi_thread(2) (anchor)"),
+]
+
+
+def spawn_table(m, group, systems, smol, tokio, counts):
+    header = ["system"] + [f"{n:,} tasks" for n in counts] + ["vs smol", "vs tokio"]
+    rows = []
+    big = counts[-2] if len(counts) > 1 else counts[-1]  # ratios at 100,000
+    for system, label in systems:
+        row = [label]
+        for n in counts:
+            v = m.get((group, system, str(n)))
+            row.append(f"{v / n:.0f} ns" if v else "—")
+        v = m.get((group, system, str(big)))
+        row += [ratio(v, m.get((group, smol, str(big)))), ratio(v, m.get((group, tokio, str(big))))]
+        rows.append(row)
+    return table(header, rows) + f"\n\nPer task (median time of one iteration ÷ tasks); ratios at {big:,} tasks."
+
+
+def svg_plot(m, counts, path):
+    """Per-task spawn cost (ns) against task count, log x axis, hand-written SVG."""
+    series = [(("spawn", s), l) for s, l in SPAWN_1] + [(("spawn_2_threads", s), l + " ") for s, l in SPAWN_2]
+    colours = ["#d62728", "#ff9896", "#9467bd", "#1f77b4", "#17becf", "#2ca02c",
+               "#d62728", "#1f77b4", "#2ca02c"]
+    points = []
+    for (key, label), colour in zip(series, colours):
+        pts = [(n, m[key + (str(n),)] / n) for n in counts if key + (str(n),) in m]
+        if pts:
+            points.append((label.replace("`", ""), colour, key[0] == "spawn_2_threads", pts))
+    if not points:
+        return
+    w, h, left, right, top, bottom = 760, 420, 70, 280, 40, 50
+    ymax = max(y for *_, pts in points for _, y in pts) * 1.1
+    lx0, lx1 = math.log10(counts[0]), math.log10(counts[-1])
+
+    def x(n):
+        return left + (math.log10(n) - lx0) / (lx1 - lx0) * (w - left - right)
+
+    def y(v):
+        return h - bottom - v / ymax * (h - top - bottom)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{w}" height="{h}" fill="white"/>',
+           f'<text x="{left}" y="22" font-size="14">Spawn + await: ns per task against task count (median, lower is better)</text>']
+    step = 10 ** math.floor(math.log10(ymax / 4))
+    step *= 5 if ymax / step > 20 else 2 if ymax / step > 8 else 1
+    v = 0.0
+    while v <= ymax:
+        out.append(f'<line x1="{left}" x2="{w - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:g}</text>')
+        v += step
+    for n in counts:
+        out.append(f'<line x1="{x(n):.1f}" x2="{x(n):.1f}" y1="{top}" y2="{h - bottom}" stroke="#eee"/>')
+        out.append(f'<text x="{x(n):.1f}" y="{h - bottom + 16}" text-anchor="middle">{n:,}</text>')
+    out.append(f'<text x="{(left + w - right) / 2}" y="{h - 12}" text-anchor="middle">tasks spawned, then awaited (log scale)</text>')
+    out.append(f'<text x="16" y="{(top + h - bottom) / 2}" transform="rotate(-90 16 {(top + h - bottom) / 2})" text-anchor="middle">ns per task</text>')
+    for i, (label, colour, dashed, pts) in enumerate(points):
+        dash = ' stroke-dasharray="6 4"' if dashed else ""
+        path_d = " ".join(f"{'M' if j == 0 else 'L'}{x(n):.1f},{y(v):.1f}" for j, (n, v) in enumerate(pts))
+        out.append(f'<path d="{path_d}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
+        for n, v in pts:
+            out.append(f'<circle cx="{x(n):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}"/>')
+        ly = top + 10 + i * 20
+        out.append(f'<line x1="{w - right + 15}" x2="{w - right + 45}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="2"{dash}/>')
+        out.append(f'<text x="{w - right + 52}" y="{ly + 4}">{label.strip()}{" (2 threads)" if dashed and "2" not in label else ""}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def read(name):
+    try:
+        with open(os.path.join(RESULTS, name)) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def kv_lines(text, tag):
+    return [l.split()[1:] for l in text.splitlines() if l.startswith(tag + " ")]
+
+
+def verdict(value, limit):
+    if value is None:
+        return "not measured"
+    return "met" if value <= limit else "**missed**"
+
+
+def main():
+    m = parse_divan(read("compare.txt"))
+    counts = sorted({int(k[2]) for k in m if k[0] == "spawn" and len(k) == 3})
+    svg_plot(m, counts, os.path.join(RESULTS, "spawn.svg"))
+    g = m.get
+    md = []
+    machine = read("machine.txt").strip()
+    if machine:
+        md += ["### Machine and run", "", machine, ""]
+
+    md += ["### Lifecycle: build, run a ready future, close", "",
+           scenario(m, "lifecycle", [
+               ("runner_builder", "runner `Runner::builder().handle_ctrl_c(false)`"),
+               ("runner_run", "`runner::run` (defaults)"),
+               ("smol_local", "smol `LocalExecutor` + `async_io::block_on` (anchor)"),
+               ("smol_executor", "smol `Executor` + `async_io::block_on`"),
+               ("tokio_current_thread_bare", "tokio current_thread, no drivers (anchor)"),
+               ("tokio_current_thread", "tokio current_thread, `enable_all` (= `#[tokio::main]`)"),
+               ("futures_block_on", "`futures::executor::block_on` (no executor)"),
+               ("pollster_block_on", "`pollster::block_on` (no executor)")],
+               "smol_local", "tokio_current_thread_bare"), ""]
+    md += ["### Spawn and await, one thread", "",
+           spawn_table(m, "spawn", SPAWN_1, "smol_local", "tokio_current_thread", counts), "",
+           "![per-task spawn cost against task count](bench/results/spawn.svg)", ""]
+    md += ["### Spawn and await, two threads", "",
+           spawn_table(m, "spawn_2_threads", SPAWN_2, "smol_executor", "tokio_multi_thread", counts), ""]
+    md += ["### Ping-pong: 100,000 round trips over bounded(1) channels", "",
+           scenario(m, "ping_pong", [
+               ("runner", "runner + async-channel"),
+               ("smol_local", "smol `LocalExecutor` + async-channel (anchor)"),
+               ("smol_executor", "smol `Executor` + async-channel"),
+               ("tokio_current_thread", "tokio current_thread + `tokio::sync::mpsc` (anchor)")],
+               "smol_local", "tokio_current_thread", 100_000, "per round trip"), ""]
+    md += ["### Timers: 10,000 concurrent 1 ms sleeps", "",
+           scenario(m, "timers", [
+               ("runner", "runner + `async_io::Timer`"),
+               ("smol_local", "smol `LocalExecutor` + `async_io::Timer` (anchor)"),
+               ("tokio_current_thread", "tokio current_thread + `tokio::time::sleep` (anchor)")],
+               "smol_local", "tokio_current_thread"), "",
+           "Overshoot (median wall time − 1 ms): " + ", ".join(
+               f"{s} {fmt_ns(g(('timers', s)) - 1e6)}" for s in ("runner", "smol_local", "tokio_current_thread")
+               if g(("timers", s))) + ".", ""]
+    md += ["### Unblock: 10,000 trivial blocking offloads, started together then awaited", "",
+           scenario(m, "unblock", [
+               ("runner", "`runner::unblock`"),
+               ("blocking_unblock", "`blocking::unblock` (anchor)"),
+               ("tokio_spawn_blocking", "tokio `spawn_blocking` (anchor)")],
+               "blocking_unblock", "tokio_spawn_blocking", 10_000, "per offload"), ""]
+    c1, c10k = g(("context", "current", "1")), g(("context", "current", "10000"))
+    pr, ps = g(("context", "poll_runner")), g(("context", "poll_smol_executor"))
+    md += ["### Context variables", "", table(["measure", "median", "ratio"], [
+        ["`Context::current()`, 1 variable set", fmt_ns(c1) if c1 else "—", ""],
+        ["`Context::current()`, 10,000 variables set", fmt_ns(c10k) if c10k else "—", ratio(c10k, c1) + " of 1 variable"],
+        ["10,000 tasks × 10 yields, runner `spawn` (context swapped per poll)", fmt_ns(pr) if pr else "—", ratio(pr, ps) + " of bare `Executor`"],
+        ["same on bare smol `Executor` (no context machinery)", fmt_ns(ps) if ps else "—", ""],
+    ]), ""]
+
+    mem = {s: (float(b), int(hb)) for s, b, hb in kv_lines(read("memory.txt"), "memory")}
+    if mem:
+        anchor_s, anchor_t = mem.get("smol_local", (0, 0))[0], mem.get("tokio_current_thread", (0, 0))[0]
+        md += ["### Memory per pending task (100,000 detached tasks, polled once, `VmRSS` delta)", "",
+               table(["system", "bytes per task", "handle size", "vs smol", "vs tokio"],
+                     [[s, f"{b:.0f}", f"{hb} B", ratio(b, anchor_s), ratio(b, anchor_t)] for s, (b, hb) in mem.items()]),
+               ""]
+
+    build = read("build_cost.txt")
+    tests = {r[0]: r[1:] for r in kv_lines(build, "pertest")}
+    hello = {r[0]: r[1:] for r in kv_lines(build, "hello")}
+    if tests:
+        md += ["### Per-test overhead: a test binary of 500 trivial async tests, whole process", "",
+               table(["tests written with", "wall", "CPU (user+sys)", "CPU µs per test"],
+                     [[k, f"{float(v[0]):.3f} s", f"{float(v[1]):.3f} s", f"{float(v[1]) / 500 * 1e6:.0f}"]
+                      for k, v in tests.items()]), ""]
+    if hello:
+        md += ["### Hello world: clean build and binary size", "",
+               table(["hello world with", "clean debug build, CPU s", "clean release build, CPU s", "release binary (stripped)", "crates compiled"],
+                     [[k, v[0], v[1], f"{int(v[2]) / 1024:.0f} KiB", v[3]] for k, v in hello.items()]), ""]
+
+    # Targets from issue 7 (and the benchmark parts of issues 3 and 4).
+    def r(a, b):
+        return a / b if a is not None and b else None
+
+    at = str(counts[-2]) if len(counts) > 1 else str(counts[-1])
+    rows = []
+
+    def target(name, value, limit, how):
+        rows.append([name, f"{value:.2f}x" if value is not None else "—", f"≤ {limit:g}x", verdict(value, limit), how])
+
+    target("lifecycle, `Runner` (Ctrl-C off) vs bare smol", r(g(("lifecycle", "runner_builder")), g(("lifecycle", "smol_local"))), 1.0, "")
+    target("lifecycle, `runner::run` vs tokio current_thread (no drivers)", r(g(("lifecycle", "runner_run")), g(("lifecycle", "tokio_current_thread_bare"))), 1.0, "")
+    target("lifecycle, `runner::run` vs tokio current_thread (`enable_all`)", r(g(("lifecycle", "runner_run")), g(("lifecycle", "tokio_current_thread"))), 1.0, "")
+    target(f"spawn, runner vs smol `LocalExecutor` ({int(at):,} tasks)", r(g(("spawn", "runner", at)), g(("spawn", "smol_local", at))), 1.1, "")
+    target(f"spawn, context machinery: runner `spawn` vs bare `Executor` ({int(at):,} tasks)", r(g(("spawn", "runner", at)), g(("spawn", "smol_executor", at))), 1.05, "issue 3")
+    target("poll, context machinery: yielding tasks, runner vs bare `Executor`", r(pr, ps), 1.05, "issue 3")
+    target("`Context::current()` with 10,000 vs 1 variable (O(1))", r(c10k, c1), 1.1, "issue 3")
+    target(f"spawn, debug on vs off ({int(at):,} tasks)", r(g(("spawn", "runner_debug", at)), g(("spawn", "runner", at))), 2.0, "issue 4")
+    target("ping-pong vs smol", r(g(("ping_pong", "runner")), g(("ping_pong", "smol_local"))), 1.05, "")
+    target("timers vs smol (wall time)", r(g(("timers", "runner")), g(("timers", "smol_local"))), 1.05, "")
+    target("unblock vs `blocking::unblock`", r(g(("unblock", "runner")), g(("unblock", "blocking_unblock"))), 1.1, "")
+    if mem:
+        target("memory per pending task vs smol", r(mem.get("runner", (None,))[0], anchor_s), 1.2, "")
+    if tests:
+        cpu = {k: float(v[1]) for k, v in tests.items()}
+        best = min(v for k, v in cpu.items() if k != "runner")
+        target("per-test overhead (CPU) vs the better of smol and tokio", r(cpu.get("runner"), best), 1.0, "")
+    if hello:
+        cpu = {k: float(v[0]) for k, v in hello.items()}
+        target("hello world clean debug build (CPU) vs smol", r(cpu.get("runner"), cpu.get("smol")), 1.0, "")
+        target("hello world clean debug build (CPU) vs tokio (rt + macros)", r(cpu.get("runner"), cpu.get("tokio")), 1.0, "the mark to beat")
+    md = ["### Targets", "", table(["target", "measured", "target", "verdict", "from"], rows), ""] + md
+
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    with open(path) as f:
+        doc = f.read()
+    begin, end = "<!-- results:start -->", "<!-- results:end -->"
+    if begin not in doc:
+        doc += f"\n{begin}\n{end}\n"
+    head, rest = doc.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    with open(path, "w") as f:
+        f.write(head + begin + "\n<!-- generated by bench/report.py from bench/results/; do not edit by hand -->\n\n"
+                + "\n".join(md) + "\n" + end + tail)
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
