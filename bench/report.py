@@ -194,6 +194,7 @@ def main():
                ("runner_run", "`runner::run` (defaults)"),
                ("smol_local", "smol `LocalExecutor` + `async_io::block_on` (anchor)"),
                ("smol_executor", "smol `Executor` + `async_io::block_on`"),
+               ("smol_two_executors", "smol `Executor` + `LocalExecutor`, one `block_on` (runner's floor)"),
                ("tokio_current_thread_bare", "tokio current_thread, no drivers (anchor)"),
                ("tokio_current_thread", "tokio current_thread, `enable_all` (= `#[tokio::main]`)"),
                ("futures_block_on", "`futures::executor::block_on` (no executor)"),
@@ -255,6 +256,12 @@ def main():
         md += ["### Hello world: clean build and binary size", "",
                table(["hello world with", "clean debug build, CPU s", "clean release build, CPU s", "release binary (stripped)", "crates compiled"],
                      [[k, v[0], v[1], f"{int(v[2]) / 1024:.0f} KiB", v[3]] for k, v in hello.items()]), ""]
+        slowest = kv_lines(build, "slowest")
+        if slowest:
+            md += ["Slowest crates of each clean debug build (wall seconds, from `cargo build --timings`; "
+                   "two run at a time):", "",
+                   table(["hello world with", "slowest crates"],
+                         [[r[0], ", ".join(c.replace(":", " ") + " s" for c in r[1:])] for r in slowest]), ""]
 
     # Targets from issue 7 (and the benchmark parts of issues 3 and 4).
     def r(a, b):

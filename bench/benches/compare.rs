@@ -74,6 +74,15 @@ mod lifecycle {
         async_io::block_on(executor.run(async {}));
     }
 
+    /// The floor of runner's design: an `Executor` for `Send` tasks and a `LocalExecutor`
+    /// for `spawn_local`, both run by one `async_io::block_on`.
+    #[divan::bench]
+    fn smol_two_executors() {
+        let executor = Executor::new();
+        let local = LocalExecutor::new();
+        async_io::block_on(local.run(executor.run(async {})));
+    }
+
     /// `#[tokio::main(flavor = "current_thread")]`: current_thread with `enable_all`.
     #[divan::bench]
     fn tokio_current_thread() {
@@ -351,8 +360,9 @@ mod timers {
 /// Blocking offloads per iteration in the unblock benchmarks.
 const OFFLOADS: usize = 10_000;
 
-/// Start `OFFLOADS` trivial blocking jobs, then await them all.
-#[divan::bench_group(max_time = 1)]
+/// Start `OFFLOADS` trivial blocking jobs, then await them all. Thread-pool start-up makes
+/// these noisy, so they get more samples.
+#[divan::bench_group(max_time = 3)]
 mod unblock {
     use super::*;
 
