@@ -436,3 +436,100 @@ fn close_under_every_fault_at_once() {
     assert!(took >= Duration::from_millis(500), "{took:?}");
     assert!(took < Duration::from_secs(10), "{took:?}");
 }
+
+#[test]
+fn a_task_spawned_through_a_handle_while_close_waits_for_jobs_is_refused_or_cancelled() {
+    // Another thread (here: a blocking job, which close waits for in step 5) spawns through a
+    // Handle after close has cancelled every task (step 3) but before the runner is closed.
+    // The task must be refused (Handle::spawn panics) or cancelled before close returns; it
+    // must not sit in an executor that will never run again, its destructor never called.
+    static CANCELLED_AT_CLOSE: AtomicUsize = AtomicUsize::new(0);
+    static LATE_DROPPED: AtomicUsize = AtomicUsize::new(0);
+    struct Counts(&'static AtomicUsize);
+    impl Drop for Counts {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let mut runner = Runner::builder().debug(false).build();
+    let handle = runner.handle();
+    let refused = Arc::new(std::sync::Mutex::new(None::<bool>));
+    let r = refused.clone();
+    runner.run(async move {
+        let counts = Counts(&CANCELLED_AT_CLOSE);
+        runner::spawn(async move {
+            let _counts = counts;
+            std::future::pending::<()>().await
+        })
+        .detach();
+        runner::unblock(move || {
+            // Step 3 has cancelled the task above; let close move on to step 5.
+            while CANCELLED_AT_CLOSE.load(Ordering::SeqCst) == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            let spawned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                // Made before the spawn, so that it exists even if the task is never polled.
+                let counts = Counts(&LATE_DROPPED);
+                handle
+                    .spawn(async move {
+                        let _counts = counts;
+                        std::future::pending::<()>().await
+                    })
+                    .detach();
+            }));
+            *r.lock().unwrap() = Some(spawned.is_err());
+        })
+        .detach();
+    });
+    runner.close();
+    let late_dropped = LATE_DROPPED.load(Ordering::SeqCst);
+    let refused = refused
+        .lock()
+        .unwrap()
+        .expect("the job ran before close returned");
+    println!("late spawn during close: refused {refused}, its destructor ran {late_dropped} times");
+    assert!(
+        refused || late_dropped == 1,
+        "a task spawned through a Handle during close was accepted but never run nor dropped: \
+         its destructor is lost and the task leaks (runner-core shutdown.rs, see RELIABILITY.md)"
+    );
+}
+
+#[test]
+fn strange_runner_debug_values_never_panic() {
+    const NAME: &str = "strange_runner_debug_values_never_panic";
+    if common::is_child() {
+        let mut runner = Runner::new();
+        let debug = runner.run(async { runner::Handle::current().is_debug() });
+        println!("debug={debug}");
+        return;
+    }
+    use std::os::unix::ffi::OsStrExt;
+    let long = "x".repeat(100_000);
+    let values: [&[u8]; 6] = [b"yes", b" 0", b"00", b"\xff\xfe", b"1\n", long.as_bytes()];
+    for value in values {
+        let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
+            .env(common::CHILD_ENV, "1")
+            .env("RUNNER_DEBUG", std::ffi::OsStr::from_bytes(value))
+            .output()
+            .expect("start the child test process");
+        let shown = String::from_utf8_lossy(&value[..value.len().min(8)]).into_owned();
+        assert!(
+            output.status.success(),
+            "RUNNER_DEBUG={shown:?}: {}",
+            common::stderr_of(&output)
+        );
+        // Set, non-empty and not "0": on.
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("debug=true"),
+            "RUNNER_DEBUG={shown:?}"
+        );
+    }
+    println!(
+        "RUNNER_DEBUG: {} strange values, no panic, all read as on",
+        values.len()
+    );
+}
