@@ -1,4 +1,6 @@
 //! Runner lifecycle: lazy initialisation, run and try_run, nesting, closing, reuse.
+// Several tests take a Task out of one `run` on purpose, to await it in a later one.
+#![allow(clippy::async_yields_async)]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;

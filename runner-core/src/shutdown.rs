@@ -83,6 +83,12 @@ pub(crate) fn close(live: Live) {
 
     // 6. Release: the executor, the local executor and the runner's context go.
     shared.set_phase(Phase::Closed);
+    // A task spawned through a Handle while close waited for blocking jobs (say, by one of
+    // those jobs) was accepted until the line above; from here on spawns are refused, so
+    // one last drive drops every task that slipped in, here, inside its context.
+    if shared.live_tasks() > 0 {
+        drive_until(&local, &shared, shared.tasks_gone());
+    }
     drop(entered);
     drop(local);
     drop(context);
