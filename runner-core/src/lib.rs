@@ -17,6 +17,7 @@ mod error;
 mod lifecycle;
 mod runtime;
 mod shutdown;
+mod signal;
 mod task;
 mod trie;
 

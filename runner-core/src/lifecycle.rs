@@ -20,6 +20,7 @@ use crate::debug::{self, Spawned};
 use crate::error::RunError;
 use crate::runtime::{self, Shared};
 use crate::shutdown;
+use crate::signal;
 use crate::task::Handle;
 
 /// Runs futures to completion on an executor it builds on first use, and shuts everything
@@ -84,7 +85,6 @@ pub(crate) struct Live {
     pub(crate) workers: Workers,
     pub(crate) shutdown_grace: Duration,
     pub(crate) shutdown_timeout: Duration,
-    #[allow(dead_code)]
     pub(crate) handle_ctrl_c: bool,
 }
 
@@ -142,6 +142,7 @@ impl Runner {
     pub fn run<F: Future>(&mut self, future: F) -> F::Output {
         match self.run_inner(future, None) {
             Ok(output) => output,
+            Err(RunError::Interrupted) => interrupted(self),
             Err(error) => fail(error),
         }
     }
@@ -186,6 +187,7 @@ impl Runner {
     pub fn run_with_context<F: Future>(&mut self, future: F, context: &Context) -> F::Output {
         match self.run_inner(future, Some(context)) {
             Ok(output) => output,
+            Err(RunError::Interrupted) => interrupted(self),
             Err(error) => fail(error),
         }
     }
@@ -200,29 +202,44 @@ impl Runner {
         }
         let live = self.live().ok_or(RunError::Closed)?;
         let shared = &live.shared;
+        // Ctrl-C: see `signal`. Off, this is one branch and a future that is never ready.
+        let ctrl_c = if live.handle_ctrl_c {
+            signal::install()
+        } else {
+            None
+        };
         let entered = runtime::enter(shared.clone(), Some(live.local.clone()));
         let main = Main {
             future,
             context: context.unwrap_or(&live.context),
             shared,
         };
-        let ended = async_io::block_on(
-            live.local.run(
-                shared
-                    .executor
-                    .run(future::or(async { Ok(main.await) }, async {
-                        Err(shared.fatal_panic().await)
-                    })),
-            ),
-        );
+        let interrupted = async {
+            match &ctrl_c {
+                Some(guard) => guard.interrupted().await,
+                None => future::pending().await,
+            }
+        };
+        // The main future wins a tie. Whichever ends first, the others (the main future
+        // included) are dropped inside `block_on`, so on the runner's thread, runner entered.
+        let ended = async_io::block_on(live.local.run(shared.executor.run(future::or(
+            async { Ok(main.await) },
+            future::or(async { Err(Some(shared.fatal_panic().await)) }, async {
+                interrupted.await;
+                Err(None)
+            }),
+        ))));
         drop(entered);
+        // SIGINT takes its default action again from here on.
+        drop(ctrl_c);
         match ended {
             Ok(output) => Ok(output),
             // UnhandledPanic::ShutdownRunner: a task panicked and nobody awaited it.
-            Err(payload) => {
+            Err(Some(payload)) => {
                 self.close();
                 resume_unwind(payload)
             }
+            Err(None) => Err(RunError::Interrupted),
         }
     }
 
@@ -310,6 +327,14 @@ impl Runner {
             shutdown::close(*live);
         }
     }
+}
+
+/// After Ctrl-C in `run`: close the runner (the whole shutdown sequence), then end the
+/// process as SIGINT's default action does. A second Ctrl-C meanwhile ends it at once.
+fn interrupted(runner: &mut Runner) -> ! {
+    // Whatever happens while closing, the process must still end as interrupted.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.close()));
+    signal::end_as_interrupted()
 }
 
 #[track_caller]
