@@ -1,0 +1,128 @@
+//! Helper program for `tests/ctrl_c.rs`: runs one Ctrl-C scenario, named by its first
+//! argument, printing a line for each step so the test can follow it. Not an example to copy.
+
+use std::io::{BufRead, Write};
+use std::time::Duration;
+
+use futures_lite::future;
+use runner::{Context, RunError, Runner};
+
+/// Prints its line when dropped, so the test sees that a future was cancelled.
+struct Cleanup(&'static str);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        println!("{}", self.0);
+    }
+}
+
+/// Prints `line` and flushes: the test reads it before it sends a signal.
+fn say(line: &str) {
+    println!("{line}");
+    std::io::stdout().flush().expect("flush stdout");
+}
+
+/// Waits, never returning, for a signal to end the process.
+fn wait_forever() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
+
+/// A main future that waits for Ctrl-C with a guard to drop.
+async fn wait_for_ctrl_c(cleanup: &'static str) {
+    let _cleanup = Cleanup(cleanup);
+    say("ready");
+    future::pending::<()>().await
+}
+
+fn main() {
+    let scenario = std::env::args().nth(1).unwrap_or_default();
+    match scenario.as_str() {
+        // try_run gives Interrupted back, and the runner runs again afterwards.
+        "try_run" => {
+            let mut runner = Runner::new();
+            let first = runner.try_run(wait_for_ctrl_c("try_run: main cancelled"));
+            println!("try_run: {first:?}");
+            assert_eq!(first, Err(RunError::Interrupted));
+            let second = runner.run(async { runner::spawn(async { 2 }).await });
+            println!("run again: {second}");
+            say("ready again");
+            wait_forever()
+        }
+        // Runner::run_with_context: closes the runner and ends the process as runner::run.
+        "run_with_context" => {
+            let mut runner = Runner::new();
+            runner.run(async {
+                runner::spawn(async {
+                    runner::shutdown_requested().await;
+                    println!("task: shutdown requested");
+                })
+                .detach()
+            });
+            let context = Context::empty();
+            runner.run_with_context(
+                wait_for_ctrl_c("run_with_context: main cancelled"),
+                &context,
+            );
+            println!("run_with_context: returned");
+        }
+        // After run returned normally, SIGINT has its default action again.
+        "after_run" => {
+            runner::run(async {});
+            say("ready");
+            wait_forever()
+        }
+        // The program ignores SIGINT (the test starts it under `trap '' INT`): run keeps it.
+        "ignored" => {
+            runner::run(async {
+                say("ready");
+                let line = runner::unblock(|| {
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line).map(|_| line)
+                })
+                .await
+                .expect("read stdin");
+                println!("ignored: still running after {}", line.trim());
+            });
+            println!("run: returned");
+        }
+        // The program has its own handler: run does not take SIGINT from it.
+        "own_handler" => own_handler(),
+        // A runner off the main thread installs nothing: SIGINT ends the process at once.
+        "thread" => {
+            std::thread::spawn(|| runner::run(wait_for_ctrl_c("thread: main cancelled")))
+                .join()
+                .expect("runner thread");
+        }
+        // handle_ctrl_c(false) installs nothing.
+        "disabled" => {
+            let mut runner = Runner::builder().handle_ctrl_c(false).build();
+            runner.run(wait_for_ctrl_c("disabled: main cancelled"));
+        }
+        other => panic!("unknown scenario {other:?}"),
+    }
+}
+
+#[cfg(unix)]
+fn own_handler() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let seen = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, seen.clone()).expect("register");
+    runner::run(async {
+        say("ready");
+        while !seen.load(Ordering::SeqCst) {
+            async_io::Timer::after(Duration::from_millis(5)).await;
+        }
+        println!("own handler: saw SIGINT");
+    });
+    println!("run: returned");
+}
+
+#[cfg(not(unix))]
+fn own_handler() {
+    let _ = Duration::ZERO;
+    unimplemented!("Unix only")
+}
