@@ -23,50 +23,47 @@ impl Drop for Cleanup {
     }
 }
 
-fn main() {
+#[runner::main]
+async fn main() {
     let slow = std::env::args().any(|arg| arg == "--slow");
-    runner::run(async move {
-        // A worker that asks to be told about shutdown: it finishes its work properly,
-        // within the grace period, while the runner keeps running timers and I/O.
-        runner::spawn(async move {
-            let mut ticks = 0u64;
-            future::or(
-                async {
-                    loop {
-                        Timer::after(Duration::from_millis(50)).await;
-                        ticks += 1;
-                    }
-                },
-                runner::shutdown_requested(),
-            )
-            .await;
-            println!("worker: shutdown requested");
-            // Blocking work (a file, a database) goes to a thread, and is waited for.
-            let saved = runner::unblock(move || {
-                if slow {
-                    std::thread::sleep(Duration::from_secs(30));
+
+    // A worker that asks to be told about shutdown: it finishes its work properly,
+    // within the grace period, while the runner keeps running timers and I/O.
+    runner::spawn(async move {
+        let mut ticks = 0u64;
+        future::or(
+            async {
+                loop {
+                    Timer::after(Duration::from_millis(50)).await;
+                    ticks += 1;
                 }
-                ticks
-            })
-            .await;
-            let _ = saved;
-            println!("worker: state saved");
+            },
+            runner::shutdown_requested(),
+        )
+        .await;
+        println!("worker: shutdown requested");
+        // Blocking work (a file, a database) goes to a thread, and is waited for.
+        let saved = runner::unblock(move || {
+            if slow {
+                std::thread::sleep(Duration::from_secs(30));
+            }
+            ticks
         })
-        .detach();
+        .await;
+        println!("worker: state saved ({saved} ticks)");
+    })
+    .detach();
 
-        // A task that never asks: it is cancelled, and its destructors run.
-        runner::spawn(async {
-            let _connection = Cleanup("connection: closed");
-            future::pending::<()>().await
-        })
-        .detach();
-
-        // The main future itself is cancelled first.
-        let _main = Cleanup("main: cancelled");
-        println!("ready: press Ctrl-C to stop");
-        std::io::stdout().flush().expect("flush stdout");
+    // A task that never asks: it is cancelled, and its destructors run.
+    runner::spawn(async {
+        let _connection = Cleanup("connection: closed");
         future::pending::<()>().await
-    });
-    // Never reached: Ctrl-C ends the process by SIGINT once the runner has shut down.
-    println!("main: returned");
+    })
+    .detach();
+
+    // The body of main itself is cancelled first.
+    let _main = Cleanup("main: cancelled");
+    println!("ready: press Ctrl-C to stop");
+    std::io::stdout().flush().expect("flush stdout");
+    future::pending::<()>().await
 }

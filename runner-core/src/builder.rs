@@ -210,11 +210,27 @@ impl Builder {
 
     /// Whether `run` handles Ctrl-C (SIGINT) when it runs on the main thread. Default on.
     ///
+    /// On, while [`Runner::run`], [`run_with_context`](Runner::run_with_context) or
+    /// [`try_run`](Runner::try_run) runs on the process's main thread, the first SIGINT
+    /// cancels the main future: `run` then closes the runner and ends the process as
+    /// interrupted (status 130 in a shell), `try_run` returns [`RunError::Interrupted`].
+    /// A second SIGINT during that shutdown ends the process at once. Between runs, SIGINT
+    /// has its default action.
+    ///
+    /// Nothing is installed, and SIGINT is left as it is, when this is off (as for
+    /// `#[runner::test]`), off the main thread, when the program ignores SIGINT or has its
+    /// own handler (checked the first time), and on systems other than Linux. Off, a runner
+    /// does not touch signals at all.
+    ///
+    /// [`RunError::Interrupted`]: crate::RunError::Interrupted
+    ///
     /// # Examples
     ///
     /// ```
-    /// let runner = runner::Runner::builder().handle_ctrl_c(false).build();
-    /// # drop(runner);
+    /// // A runner whose main future must not be cancelled by Ctrl-C: SIGINT keeps its
+    /// // default action and ends the process at once.
+    /// let mut runner = runner::Runner::builder().handle_ctrl_c(false).build();
+    /// assert_eq!(runner.run(async { 1 }), 1);
     /// ```
     pub fn handle_ctrl_c(mut self, enabled: bool) -> Self {
         self.handle_ctrl_c = enabled;

@@ -126,6 +126,16 @@ impl Runner {
     /// A panic in `future` comes out of `run` with its original payload, and the runner
     /// stays usable.
     ///
+    /// # Ctrl-C
+    ///
+    /// On the main thread, unless [`handle_ctrl_c(false)`](Builder::handle_ctrl_c) or the
+    /// program ignores or handles SIGINT itself, the first Ctrl-C cancels `future` (it is
+    /// dropped here), closes the runner (the whole [`# Shutdown`](Runner#shutdown)
+    /// sequence), flushes stdout and stderr, and ends the process by SIGINT's default action,
+    /// as interrupted: a shell sees status 130. `run` does not return then. A second Ctrl-C
+    /// during the shutdown ends the process at once. Outside `run`, SIGINT has its default
+    /// action. [`try_run`](Runner::try_run) returns instead.
+    ///
     /// # Panics
     ///
     /// When called from inside a running runner on this thread, or after the runner was
@@ -148,7 +158,12 @@ impl Runner {
     }
 
     /// Like [`run`](Runner::run), but returns [`RunError::Nested`] or [`RunError::Closed`]
-    /// instead of panicking.
+    /// instead of panicking, and [`RunError::Interrupted`] on Ctrl-C.
+    ///
+    /// On Ctrl-C (when `run` would handle it, see [`run`](Runner#ctrl-c)) `future` is
+    /// cancelled (dropped here) and `try_run` returns [`RunError::Interrupted`]; nothing else
+    /// is shut down, the runner's tasks stay, and the runner can run again. SIGINT has its
+    /// default action again once `try_run` returned.
     ///
     /// # Examples
     ///
@@ -532,6 +547,10 @@ mod stop_signal {
 
 /// Runs `future` on a new runner with the default settings, closes the runner, and returns
 /// the output: Python's `asyncio.run`.
+///
+/// On the main thread, the first Ctrl-C cancels `future`, runs the whole shutdown sequence
+/// and ends the process as interrupted (a shell sees status 130); a second Ctrl-C during the
+/// shutdown ends it at once. See [`Runner::run`](Runner#ctrl-c) for when Ctrl-C is left alone.
 ///
 /// # Panics
 ///

@@ -50,6 +50,18 @@ fn main() {
             say("ready again");
             wait_forever()
         }
+        // runner::run: shuts down and ends the process by SIGINT.
+        "run" => {
+            runner::run(async {
+                runner::spawn(async {
+                    let _connection = Cleanup("task: cancelled");
+                    future::pending::<()>().await
+                })
+                .detach();
+                wait_for_ctrl_c("run: main cancelled").await
+            });
+            println!("run: returned");
+        }
         // Runner::run_with_context: closes the runner and ends the process as runner::run.
         "run_with_context" => {
             let mut runner = Runner::new();
