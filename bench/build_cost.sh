@@ -8,17 +8,18 @@
 #
 # Prints lines that bench/report.py reads:
 #   hello <system> <debug build CPU s> <release build CPU s> <stripped release bytes> <crates compiled>
-#   pertest <system> <wall s> <CPU s>     (median of 11 runs of the 500-test binary)
+#   pertest <system> <wall s> <CPU s>     (median of 21 runs of the 500-test binary)
 #   slowest <system> <crate>:<s> ...      (the slowest crates of the debug build)
 #
-# Usage: bench/build_cost.sh [system ...]   (default: runner tokio smol async-std)
+# Usage: bench/build_cost.sh [system ...]   (default: std runner tokio smol async-std; std is
+# the floor: a plain hello world and 500 plain synchronous #[test]s)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/runner-build-cost.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 export CARGO_TERM_COLOR=never
 TESTS=500
-RUNS=11
+RUNS=21
 
 # Writes the throwaway crate for system $1 into $work/$1.
 make_crate() {
@@ -41,6 +42,11 @@ make_crate() {
             dep='async-std = { version = "1", features = ["attributes"] }'
             main=$'#[async_std::main]\nasync fn main() {\n    println!("hello");\n}'
             attr='#[async_std::test]' ;;
+        std)
+            # The floor: no runtime, synchronous tests.
+            dep=''
+            main=$'fn main() {\n    println!("hello");\n}'
+            attr='' ;;
         *) echo "unknown system $system" >&2; exit 2 ;;
     esac
     printf '[package]\nname = "hello"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n[dependencies]\n%s\n\n[workspace]\n' \
@@ -48,7 +54,9 @@ make_crate() {
     printf '%s\n' "$main" > "$dir/src/main.rs"
     {
         for i in $(seq 1 $TESTS); do
-            if [[ -n $attr ]]; then
+            if [[ $system == std ]]; then
+                printf '#[test]\nfn t%d() {}\n' "$i"
+            elif [[ -n $attr ]]; then
                 printf '%s\nasync fn t%d() {}\n' "$attr" "$i"
             else
                 printf '#[test]\nfn t%d() {\n    smol::block_on(async {});\n}\n' "$i"
@@ -71,7 +79,7 @@ timed() {
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 systems=("$@")
-[[ ${#systems[@]} -gt 0 ]] || systems=(runner tokio smol async-std)
+[[ ${#systems[@]} -gt 0 ]] || systems=(std runner tokio smol async-std)
 
 for system in "${systems[@]}"; do
     make_crate "$system"
