@@ -173,9 +173,10 @@ mod linux {
             static IS_MAIN: Cell<Option<bool>> = const { Cell::new(None) };
         }
         IS_MAIN.with(|is_main| {
-            *is_main.get().get_or_insert_with(|| {
-                rustix::thread::gettid().as_raw_nonzero()
-                    == rustix::process::getpid().as_raw_nonzero()
+            is_main.get().unwrap_or_else(|| {
+                let answer = rustix::thread::gettid() == rustix::process::getpid();
+                is_main.set(Some(answer));
+                answer
             })
         })
     }
