@@ -1,5 +1,6 @@
 //! `Runner`: created → initialised → closed, and `runner::run`.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::panic::resume_unwind;
@@ -10,15 +11,16 @@ use std::task::{Context as TaskCx, Poll};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use async_executor::{Executor, LocalExecutor};
+use async_executor::Executor;
 use futures_lite::future;
 use pin_project_lite::pin_project;
 
 use crate::builder::Builder;
-use crate::context::Context;
+use crate::context::{self, Context};
 use crate::debug::{self, Spawned};
 use crate::error::RunError;
-use crate::runtime::{self, Shared};
+use crate::runtime::{self, LocalSide, Shared};
+use crate::trie::Map;
 use crate::shutdown;
 use crate::signal;
 use crate::task::Handle;
@@ -71,17 +73,21 @@ pub struct Runner {
     state: State,
 }
 
+// Not boxed: a runner is made and used on one stack frame, and each allocation shows in
+// the cost of a short-lived runner.
+#[allow(clippy::large_enum_variant)]
 enum State {
-    Created(Box<Builder>),
-    Initialised(Box<Live>),
+    Created(Builder),
+    Initialised(Live),
     Closed,
 }
 
 /// What an initialised runner owns.
 pub(crate) struct Live {
     pub(crate) shared: Arc<Shared>,
-    pub(crate) local: Rc<LocalExecutor<'static>>,
-    pub(crate) context: Context,
+    pub(crate) local: Rc<LocalSide>,
+    /// The runner's own context: private to the runner, so a plain cell on its thread.
+    pub(crate) context: RefCell<Map>,
     pub(crate) workers: Workers,
     pub(crate) shutdown_grace: Duration,
     pub(crate) shutdown_timeout: Duration,
@@ -115,7 +121,7 @@ impl Runner {
 
     pub(crate) fn from_builder(builder: Builder) -> Runner {
         Runner {
-            state: State::Created(Box::new(builder)),
+            state: State::Created(builder),
         }
     }
 
@@ -225,8 +231,11 @@ impl Runner {
         };
         let entered = runtime::enter(shared.clone(), Some(live.local.clone()));
         let main = Main {
-            future,
-            context: context.unwrap_or(&live.context),
+            future: Some(future),
+            context: match context {
+                Some(given) => MainContext::Given(given),
+                None => MainContext::Own(&live.context),
+            },
             shared,
         };
         let interrupted = async {
@@ -237,13 +246,17 @@ impl Runner {
         };
         // The main future wins a tie. Whichever ends first, the others (the main future
         // included) are dropped inside `block_on`, so on the runner's thread, runner entered.
-        let ended = async_io::block_on(live.local.run(shared.executor.run(future::or(
-            async { Ok(main.await) },
-            future::or(async { Err(Some(shared.fatal_panic().await)) }, async {
-                interrupted.await;
-                Err(None)
-            }),
-        ))));
+        let ended = runtime::block_on(
+            shared,
+            &live.local,
+            future::or(
+                async { Ok(main.await) },
+                future::or(async { Err(Some(shared.fatal_panic().await)) }, async {
+                    interrupted.await;
+                    Err(None)
+                }),
+            ),
+        );
         drop(entered);
         // SIGINT takes its default action again from here on.
         drop(ctrl_c);
@@ -264,7 +277,7 @@ impl Runner {
             let State::Created(builder) = std::mem::replace(&mut self.state, State::Closed) else {
                 unreachable!("matched Created just above")
             };
-            self.state = State::Initialised(Box::new(initialise(*builder)));
+            self.state = State::Initialised(initialise(builder));
         }
         match &self.state {
             State::Initialised(live) => Some(live),
@@ -339,7 +352,7 @@ impl Runner {
     /// ```
     pub fn close(&mut self) {
         if let State::Initialised(live) = std::mem::replace(&mut self.state, State::Closed) {
-            shutdown::close(*live);
+            shutdown::close(live);
         }
     }
 }
@@ -380,8 +393,8 @@ fn initialise(builder: Builder) -> Live {
     ));
     Live {
         workers: Workers::start(&shared, builder.threads - 1),
-        local: Rc::new(LocalExecutor::new()),
-        context: Context::current(),
+        local: Rc::new(LocalSide::new()),
+        context: RefCell::new(context::snapshot()),
         shared,
         shutdown_grace: builder.shutdown_grace,
         shutdown_timeout: builder.shutdown_timeout,
@@ -418,12 +431,37 @@ impl fmt::Debug for Runner {
 
 pin_project! {
     /// The future given to `run`: polled inside the runner's context (or the one given),
-    /// timed in debug mode.
+    /// timed in debug mode, and dropped inside that context too, however the run ends.
     struct Main<'a, F> {
         #[pin]
-        future: F,
-        context: &'a Context,
+        future: Option<F>,
+        context: MainContext<'a>,
         shared: &'a Shared,
+    }
+
+    impl<F> PinnedDrop for Main<'_, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let mut future = this.future;
+            if future.is_some() {
+                this.context.run(|| future.set(None));
+            }
+        }
+    }
+}
+
+/// The context a `run` enters for each poll of its future.
+enum MainContext<'a> {
+    Own(&'a RefCell<Map>),
+    Given(&'a Context),
+}
+
+impl MainContext<'_> {
+    fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+        match self {
+            MainContext::Own(map) => context::run_in(&mut map.borrow_mut(), f),
+            MainContext::Given(context) => context.run(f),
+        }
     }
 }
 
@@ -433,8 +471,18 @@ impl<F: Future> Future for Main<'_, F> {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<F::Output> {
         let this = self.project();
         let started = this.shared.debug.then(Instant::now);
-        let future = this.future;
-        let polled = this.context.run(|| future.poll(cx));
+        let mut future = this.future;
+        let polled = this.context.run(|| {
+            let polled = match future.as_mut().as_pin_mut() {
+                Some(running) => running.poll(cx),
+                None => panic!("the future given to Runner::run was polled after it completed"),
+            };
+            if polled.is_ready() {
+                // Dropped here, inside the context, like a task's future.
+                future.set(None);
+            }
+            polled
+        });
         if let Some(started) = started {
             let took = started.elapsed();
             if took > this.shared.slow_poll_threshold {

@@ -426,11 +426,69 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The runner's executor for `!Send` tasks, on the runner's own thread.
+///
+/// It is driven only once the first `spawn_local` happens: a program that never uses it
+/// pays nothing for it, not even the executor's state and run queue.
+pub(crate) struct LocalSide {
+    executor: LocalExecutor<'static>,
+    used: Cell<bool>,
+    /// The runner thread's loop, waiting for the first `spawn_local`.
+    waiting: Cell<Option<Waker>>,
+}
+
+impl LocalSide {
+    pub(crate) fn new() -> LocalSide {
+        LocalSide {
+            executor: LocalExecutor::new(),
+            used: Cell::new(false),
+            waiting: Cell::new(None),
+        }
+    }
+
+    pub(crate) fn spawn<F: Future + 'static>(&self, future: F) -> async_task::Task<F::Output> {
+        if !self.used.replace(true)
+            && let Some(waker) = self.waiting.take()
+        {
+            waker.wake();
+        }
+        self.executor.spawn(future)
+    }
+
+    /// Runs one queued local task, if any; false when there was none.
+    pub(crate) fn try_tick(&self) -> bool {
+        self.used.get() && self.executor.try_tick()
+    }
+
+    /// Runs local tasks for ever, from the first `spawn_local` on.
+    pub(crate) async fn drive(&self) {
+        std::future::poll_fn(|cx| {
+            if self.used.get() {
+                Poll::Ready(())
+            } else {
+                self.waiting.set(Some(cx.waker().clone()));
+                Poll::Pending
+            }
+        })
+        .await;
+        self.executor.run(std::future::pending::<()>()).await
+    }
+}
+
+/// Runs the runner's tasks on this thread (the local ones too, once there are any), with
+/// timers and I/O, until `until` completes.
+pub(crate) fn block_on<T>(shared: &Shared, local: &LocalSide, until: impl Future<Output = T>) -> T {
+    async_io::block_on(shared.executor.run(futures_lite::future::or(until, async {
+        local.drive().await;
+        unreachable!("LocalSide::drive never completes")
+    })))
+}
+
 /// What the current thread runs for a runner.
 struct ThreadRuntime {
     shared: Arc<Shared>,
     /// The runner's own thread has the local executor; worker threads do not.
-    local: Option<Rc<LocalExecutor<'static>>>,
+    local: Option<Rc<LocalSide>>,
 }
 
 thread_local! {
@@ -440,7 +498,7 @@ thread_local! {
 }
 
 /// Makes this thread run for `shared` until the guard drops; restores what was there.
-pub(crate) fn enter(shared: Arc<Shared>, local: Option<Rc<LocalExecutor<'static>>>) -> Entered {
+pub(crate) fn enter(shared: Arc<Shared>, local: Option<Rc<LocalSide>>) -> Entered {
     let previous = RUNTIME.with(|runtime| {
         runtime
             .borrow_mut()
@@ -474,7 +532,7 @@ pub(crate) fn current() -> Option<Arc<Shared>> {
 }
 
 /// The runner's local executor, when this is the runner's own thread.
-pub(crate) fn current_local() -> Option<(Arc<Shared>, Rc<LocalExecutor<'static>>)> {
+pub(crate) fn current_local() -> Option<(Arc<Shared>, Rc<LocalSide>)> {
     RUNTIME.with(|runtime| {
         let runtime = runtime.borrow();
         let runtime = runtime.as_ref()?;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::task::{Context as TaskCx, Poll};
 use std::time::Instant;
 
-use async_executor::LocalExecutor;
 use futures_lite::future;
 
 use crate::debug;
@@ -44,9 +43,9 @@ pub(crate) fn close(live: Live) {
     }
     if shared.awaiting_shutdown() > 0 {
         let deadline = Instant::now() + shutdown_grace;
-        drive_until(
-            &local,
+        runtime::block_on(
             &shared,
+            &local,
             future::or(shared.cleanup_done(), async move {
                 async_io::Timer::at(deadline).await;
             }),
@@ -65,7 +64,7 @@ pub(crate) fn close(live: Live) {
         }
     }
     if shared.live_tasks() > 0 {
-        drive_until(&local, &shared, shared.tasks_gone());
+        runtime::block_on(&shared, &local, shared.tasks_gone());
     }
 
     // 4. Report: panics of tasks nobody awaited were reported when they were caught, and
@@ -87,16 +86,11 @@ pub(crate) fn close(live: Live) {
     // those jobs) was accepted until the line above; from here on spawns are refused, so
     // one last drive drops every task that slipped in, here, inside its context.
     if shared.live_tasks() > 0 {
-        drive_until(&local, &shared, shared.tasks_gone());
+        runtime::block_on(&shared, &local, shared.tasks_gone());
     }
     drop(entered);
     drop(local);
     drop(context);
-}
-
-/// Runs the runner's tasks on this thread, timers and I/O included, until `until` completes.
-fn drive_until(local: &LocalExecutor<'static>, shared: &Shared, until: impl Future<Output = ()>) {
-    async_io::block_on(local.run(shared.executor.run(until)));
 }
 
 /// Completes when the runner this task runs on starts to shut down.
