@@ -20,10 +20,10 @@ use crate::context::{self, Context};
 use crate::debug::{self, Spawned};
 use crate::error::RunError;
 use crate::runtime::{self, LocalSide, Shared};
-use crate::trie::Map;
 use crate::shutdown;
 use crate::signal;
 use crate::task::Handle;
+use crate::trie::Map;
 
 /// Runs futures to completion on an executor it builds on first use, and shuts everything
 /// down in a defined order when closed or dropped: Python's `asyncio.Runner` for Rust.

@@ -76,6 +76,9 @@ struct Entry {
     awaits_shutdown: bool,
 }
 
+/// A registry entry's key: 32 bits, so that a task stores it with a flag in one word.
+pub(crate) type Key = u32;
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Kind {
     Task,
@@ -85,7 +88,8 @@ pub(crate) enum Kind {
 /// A task's result as its handle sees it.
 pub(crate) enum Outcome<T> {
     Done(T),
-    Panicked(PanicSlot),
+    /// Boxed: panics are rare, and the output shares its bytes with every task's future.
+    Panicked(Box<PanicSlot>),
     Cancelled,
 }
 
@@ -106,15 +110,15 @@ impl PanicSlot {
         payload: Payload,
         location: &'static Location<'static>,
         shared: Arc<Shared>,
-    ) -> Self {
-        PanicSlot {
+    ) -> Box<Self> {
+        Box::new(PanicSlot {
             payload: Some(payload),
             location,
             shared,
-        }
+        })
     }
 
-    pub(crate) fn take(mut self) -> Payload {
+    pub(crate) fn take(mut self: Box<Self>) -> Payload {
         self.payload
             .take()
             .unwrap_or_else(|| Box::new("panic payload already taken"))
@@ -209,7 +213,7 @@ impl Shared {
         location: &'static Location<'static>,
         kind: Kind,
         waker: Option<Waker>,
-    ) -> usize {
+    ) -> Key {
         let mut registry = self.registry();
         if kind == Kind::Job {
             // Checked under the lock: close reads the job count under it too.
@@ -219,18 +223,19 @@ impl Shared {
             );
             registry.live_jobs += 1;
         }
-        registry.entries.insert(Entry {
+        let key = registry.entries.insert(Entry {
             location,
             kind,
             waker,
             awaits_shutdown: false,
-        })
+        });
+        Key::try_from(key).expect("more than four billion live tasks and blocking jobs")
     }
 
     /// Removes a registry entry.
-    pub(crate) fn unregister(&self, key: usize) {
+    pub(crate) fn unregister(&self, key: Key) {
         let mut registry = self.registry();
-        let Some(entry) = registry.entries.try_remove(key) else {
+        let Some(entry) = registry.entries.try_remove(key as usize) else {
             return;
         };
         if entry.kind == Kind::Job {
@@ -255,8 +260,8 @@ impl Shared {
         }
     }
 
-    pub(crate) fn store_waker(&self, key: usize, waker: &Waker) {
-        if let Some(entry) = self.registry().entries.get_mut(key) {
+    pub(crate) fn store_waker(&self, key: Key, waker: &Waker) {
+        if let Some(entry) = self.registry().entries.get_mut(key as usize) {
             entry.waker = Some(waker.clone());
         }
     }
@@ -328,10 +333,10 @@ impl Shared {
 
     /// The task with registry entry `key` asked for the shutdown signal: close gives it
     /// the grace period.
-    pub(crate) fn mark_awaits_shutdown(&self, key: usize) {
+    pub(crate) fn mark_awaits_shutdown(&self, key: Key) {
         let mut registry = self.registry();
         let registry = &mut *registry;
-        if let Some(entry) = registry.entries.get_mut(key)
+        if let Some(entry) = registry.entries.get_mut(key as usize)
             && !entry.awaits_shutdown
         {
             entry.awaits_shutdown = true;
@@ -544,12 +549,12 @@ pub(crate) fn current_local() -> Option<(Arc<Shared>, Rc<LocalSide>)> {
 /// it was spawned.
 #[derive(Clone, Copy)]
 pub(crate) struct CurrentTask {
-    pub(crate) key: Option<usize>,
+    pub(crate) key: Option<Key>,
     pub(crate) location: &'static Location<'static>,
 }
 
 /// Marks a task as the one being polled until the guard drops.
-pub(crate) fn enter_task(key: Option<usize>, location: &'static Location<'static>) -> TaskGuard {
+pub(crate) fn enter_task(key: Option<Key>, location: &'static Location<'static>) -> TaskGuard {
     TaskGuard {
         previous: CURRENT_TASK.with(|current| current.replace(Some(CurrentTask { key, location }))),
     }
@@ -561,7 +566,7 @@ pub(crate) struct TaskGuard {
 
 impl TaskGuard {
     /// Leaves the task; returns its registry key, which the poll may have just created.
-    pub(crate) fn leave(self) -> Option<usize> {
+    pub(crate) fn leave(self) -> Option<Key> {
         let current = CURRENT_TASK.with(|current| current.replace(self.previous));
         std::mem::forget(self);
         current.and_then(|task| task.key)
@@ -576,7 +581,7 @@ impl Drop for TaskGuard {
 
 /// Runs `f` on the registry key of the task being polled, creating the key if the task has
 /// none yet; does nothing outside a task.
-pub(crate) fn with_current_task_key(shared: &Shared, f: impl FnOnce(usize)) {
+pub(crate) fn with_current_task_key(shared: &Shared, f: impl FnOnce(Key)) {
     CURRENT_TASK.with(|current| {
         let Some(mut task) = current.get() else {
             return;

@@ -18,7 +18,7 @@ use pin_project_lite::pin_project;
 
 use crate::context;
 use crate::debug::{self, Spawned};
-use crate::runtime::{self, Kind, Outcome, PanicSlot, Shared};
+use crate::runtime::{self, Key, Kind, Outcome, PanicSlot, Shared};
 use crate::trie::Map;
 
 pin_project! {
@@ -29,8 +29,9 @@ pin_project! {
         context: Map,
         shared: Arc<Shared>,
         location: &'static Location<'static>,
-        // The task's registry entry, made when close first needs to reach the task.
-        key: Option<usize>,
+        // The task's registry entry, made when close first needs to reach the task. A u32
+        // beside the flag keeps both in one word: every spawned task carries them.
+        key: Option<Key>,
         waker_stored: bool,
     }
 
@@ -425,7 +426,7 @@ where
     /// Leaves the registry however the job ends, even if it never runs.
     struct Unregister {
         shared: Arc<Shared>,
-        key: usize,
+        key: Key,
     }
     impl Drop for Unregister {
         fn drop(&mut self) {

@@ -15,10 +15,16 @@ const BITS: u32 = 4;
 const WIDTH: usize = 1 << BITS;
 const MASK: u64 = WIDTH as u64 - 1;
 
+/// One pointer wide: a task carries one, and tasks that see no variable carry `None`.
 #[derive(Clone, Default)]
 pub(crate) struct Map {
-    root: Option<Arc<Node>>,
+    root: Option<Arc<Root>>,
+}
+
+#[derive(Clone)]
+struct Root {
     len: usize,
+    node: Node,
 }
 
 #[derive(Clone)]
@@ -35,14 +41,14 @@ enum Slot {
 }
 
 impl Map {
-    pub(crate) const EMPTY: Map = Map { root: None, len: 0 };
+    pub(crate) const EMPTY: Map = Map { root: None };
 
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.root.as_ref().map_or(0, |root| root.len)
     }
 
     pub(crate) fn get(&self, id: u64) -> Option<&Value> {
-        let mut node = self.root.as_deref()?;
+        let mut node = &self.root.as_deref()?.node;
         let mut shift = 0;
         loop {
             match &node.slots[index(id, shift)] {
@@ -58,10 +64,16 @@ impl Map {
 
     /// Sets `id` to `value`; returns the value it replaced.
     pub(crate) fn insert(&mut self, id: u64, value: Value) -> Option<Value> {
-        let root = self.root.get_or_insert_with(|| Arc::new(Node::empty()));
-        let previous = insert(Arc::make_mut(root), id, value, 0);
+        let root = self.root.get_or_insert_with(|| {
+            Arc::new(Root {
+                len: 0,
+                node: Node::empty(),
+            })
+        });
+        let root = Arc::make_mut(root);
+        let previous = insert(&mut root.node, id, value, 0);
         if previous.is_none() {
-            self.len += 1;
+            root.len += 1;
         }
         previous
     }
@@ -69,11 +81,11 @@ impl Map {
     /// Unsets `id`; returns the value it had.
     pub(crate) fn remove(&mut self, id: u64) -> Option<Value> {
         self.get(id)?;
-        let root = self.root.as_mut()?;
-        let removed = remove(Arc::make_mut(root), id, 0);
+        let root = Arc::make_mut(self.root.as_mut()?);
+        let removed = remove(&mut root.node, id, 0);
         if removed.is_some() {
-            self.len -= 1;
-            if self.len == 0 {
+            root.len -= 1;
+            if root.len == 0 {
                 self.root = None;
             }
         }
