@@ -483,10 +483,21 @@ impl LocalSide {
 /// Runs the runner's tasks on this thread (the local ones too, once there are any), with
 /// timers and I/O, until `until` completes.
 pub(crate) fn block_on<T>(shared: &Shared, local: &LocalSide, until: impl Future<Output = T>) -> T {
-    async_io::block_on(shared.executor.run(futures_lite::future::or(until, async {
-        local.drive().await;
-        unreachable!("LocalSide::drive never completes")
-    })))
+    async_io::block_on(async {
+        let mut until = std::pin::pin!(until);
+        // A future that is done at its first poll never needs the executor: its state and
+        // run queue are not even allocated then.
+        if let Some(done) = futures_lite::future::poll_once(until.as_mut()).await {
+            return done;
+        }
+        shared
+            .executor
+            .run(futures_lite::future::or(until, async {
+                local.drive().await;
+                unreachable!("LocalSide::drive never completes")
+            }))
+            .await
+    })
 }
 
 /// What the current thread runs for a runner.
