@@ -302,3 +302,25 @@ fn run_error_is_an_error_with_a_display() {
     assert_eq!(RunError::Closed.to_string(), "the runner is closed");
     assert!(RunError::Interrupted.to_string().contains("Ctrl-C"));
 }
+
+#[test]
+fn a_yield_in_the_main_future_lets_the_tasks_it_spawned_run() {
+    let mut r = Runner::new();
+    for _ in 0..2 {
+        let ran = Arc::new(AtomicUsize::new(0));
+        let counted = ran.clone();
+        r.run(async move {
+            for _ in 0..3 {
+                let counted = counted.clone();
+                runner::spawn(async move { counted.fetch_add(1, Ordering::SeqCst) }).detach();
+            }
+            futures_lite::future::yield_now().await;
+            assert_eq!(
+                counted.load(Ordering::SeqCst),
+                3,
+                "tasks ran at the first yield"
+            );
+        });
+        assert_eq!(ran.load(Ordering::SeqCst), 3);
+    }
+}

@@ -490,6 +490,16 @@ pub(crate) fn block_on<T>(shared: &Shared, local: &LocalSide, until: impl Future
         if let Some(done) = futures_lite::future::poll_once(until.as_mut()).await {
             return done;
         }
+        // It was just polled: the tasks it woke (or spawned) run before its next poll, as
+        // they would have had the executor been running from the start.
+        let mut just_polled = true;
+        let until = std::future::poll_fn(|cx| {
+            if std::mem::take(&mut just_polled) {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            until.as_mut().poll(cx)
+        });
         shared
             .executor
             .run(futures_lite::future::or(until, async {
