@@ -78,13 +78,22 @@ impl<F: Future> Future for Tracked<F> {
             drop_in_context(this.future.as_mut(), this.context, this.location);
             return Poll::Ready(Outcome::Cancelled);
         }
-        let Some(future) = this.future.as_mut().as_pin_mut() else {
+        if this.future.is_none() {
             return Poll::Ready(Outcome::Cancelled);
-        };
+        }
         let started = this.shared.debug.then(Instant::now);
         let task = runtime::enter_task(*this.key, this.location);
+        let mut future = this.future.as_mut();
         let polled = context::run_in(this.context, || {
-            catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
+            catch_unwind(AssertUnwindSafe(|| {
+                let polled = future.as_mut().as_pin_mut().map(|f| f.poll(cx));
+                if let Some(Poll::Ready(_)) = polled {
+                    // Dropped at once, still inside the task's context: its destructors
+                    // see the task's variables (a panic there is the task's panic).
+                    future.set(None);
+                }
+                polled.unwrap_or(Poll::Pending)
+            }))
         });
         // `shutdown_requested()` may have registered the task during the poll.
         *this.key = task.leave();
@@ -114,10 +123,7 @@ impl<F: Future> Future for Tracked<F> {
                 }
                 Poll::Pending
             }
-            Ok(Poll::Ready(output)) => {
-                drop_in_context(this.future.as_mut(), this.context, this.location);
-                Poll::Ready(Outcome::Done(output))
-            }
+            Ok(Poll::Ready(output)) => Poll::Ready(Outcome::Done(output)),
             Err(payload) => {
                 drop_in_context(this.future.as_mut(), this.context, this.location);
                 let slot = PanicSlot::new(payload, this.location, this.shared.clone());
