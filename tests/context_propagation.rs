@@ -282,7 +282,11 @@ fn the_request_context_example_keeps_each_requests_id_to_its_own_tasks() {
     let output = std::process::Command::new(&binary)
         .output()
         .unwrap_or_else(|e| panic!("run {}: {e}", binary.display()));
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     for id in 1..=3 {
         for part in 0..3 {
@@ -291,6 +295,12 @@ fn the_request_context_example_keeps_each_requests_id_to_its_own_tasks() {
         }
         assert!(stdout.contains(&format!("[request {id}] done")), "{stdout}");
     }
-    assert!(stdout.starts_with("[no request] server starting\n"), "{stdout}");
-    assert!(stdout.ends_with("[no request] all requests served\n"), "{stdout}");
+    assert!(
+        stdout.starts_with("[no request] server starting\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("[no request] all requests served\n"),
+        "{stdout}"
+    );
 }

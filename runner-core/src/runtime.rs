@@ -118,7 +118,8 @@ impl PanicSlot {
         })
     }
 
-    pub(crate) fn take(mut self: Box<Self>) -> Payload {
+    /// Takes the payload: the slot then reports nothing when dropped.
+    pub(crate) fn take(&mut self) -> Payload {
         self.payload
             .take()
             .unwrap_or_else(|| Box::new("panic payload already taken"))

@@ -261,7 +261,7 @@ impl<T> Future for Task<T> {
         self.inner = None;
         match outcome {
             Some(Outcome::Done(value)) => Poll::Ready(value),
-            Some(Outcome::Panicked(slot)) => resume_unwind(slot.take()),
+            Some(Outcome::Panicked(mut slot)) => resume_unwind(slot.take()),
             Some(Outcome::Cancelled) | None => panic!(
                 "the task spawned at {location} was cancelled because its runner closed before it finished"
             ),
