@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns the raw outputs in bench/results/ into tables, ratios and a plot.
 
-Reads   bench/results/compare.txt     (divan's table, from `cargo bench --bench compare`)
+Reads   bench/results/compare.N.txt   (divan's tables, one per run of `cargo bench --bench compare`)
         bench/results/memory.txt      (`memory <system> <bytes/task> <handle bytes>` lines)
         bench/results/build_cost.txt  (optional, from bench/build_cost.sh)
         bench/results/machine.txt     (optional, from bench/run.sh)
@@ -11,9 +11,11 @@ Writes  bench/results/spawn.svg       (per-task spawn cost against task count)
 Standard library only, so it runs wherever python3 does.
 """
 
+import glob
 import math
 import os
 import re
+import statistics
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -48,6 +50,36 @@ def parse_divan(text):
     return medians
 
 
+class Runs:
+    """Medians from several runs of the suite: values are the median across runs, and a ratio
+    is the median of the ratios taken within each run, so both sides always come from the
+    same run."""
+
+    def __init__(self, runs):
+        self.runs = runs
+
+    def get(self, key):
+        values = [run[key] for run in self.runs if key in run]
+        return statistics.median(values) if values else None
+
+    def __getitem__(self, key):
+        return self.get(key)
+
+    def __contains__(self, key):
+        return any(key in run for run in self.runs)
+
+    def __iter__(self):
+        return iter({key for run in self.runs for key in run})
+
+    def ratio(self, a, b):
+        values = [run[a] / run[b] for run in self.runs if a in run and run.get(b)]
+        return statistics.median(values) if values else None
+
+
+def fmt_ratio(x):
+    return f"{x:.2f}x" if x is not None else "—"
+
+
 def fmt_ns(ns):
     for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
         if ns >= scale:
@@ -74,7 +106,8 @@ def scenario(m, group, systems, smol, tokio, per=None, per_label=None):
         if v is None:
             continue
         row = [label, fmt_ns(v)] + ([fmt_ns(v / per)] if per else [])
-        row += [ratio(v, m.get((group, smol))), ratio(v, m.get((group, tokio)))]
+        row += [fmt_ratio(m.ratio((group, system), (group, smol))),
+                fmt_ratio(m.ratio((group, system), (group, tokio)))]
         rows.append(row)
     return table(header, rows)
 
@@ -104,7 +137,8 @@ def spawn_table(m, group, systems, smol, tokio, counts):
             v = m.get((group, system, str(n)))
             row.append(f"{v / n:.0f} ns" if v else "—")
         v = m.get((group, system, str(big)))
-        row += [ratio(v, m.get((group, smol, str(big)))), ratio(v, m.get((group, tokio, str(big))))]
+        row += [fmt_ratio(m.ratio((group, system, str(big)), (group, smol, str(big)))),
+                fmt_ratio(m.ratio((group, system, str(big)), (group, tokio, str(big))))]
         rows.append(row)
     return table(header, rows) + f"\n\nPer task (median time of one iteration ÷ tasks); ratios at {big:,} tasks."
 
@@ -179,7 +213,10 @@ def verdict(value, limit):
 
 
 def main():
-    m = parse_divan(read("compare.txt"))
+    files = sorted(glob.glob(os.path.join(RESULTS, "compare*.txt")))
+    if not files:
+        sys.exit("no bench/results/compare*.txt: run bench/run.sh first")
+    m = Runs([parse_divan(open(f).read()) for f in files])
     counts = sorted({int(k[2]) for k in m if k[0] == "spawn" and len(k) == 3})
     svg_plot(m, counts, os.path.join(RESULTS, "spawn.svg"))
     g = m.get
@@ -187,6 +224,8 @@ def main():
     machine = read("machine.txt").strip()
     if machine:
         md += ["### Machine and run", "", machine, ""]
+    md += [f"Timings: median across {len(files)} run(s) of the whole suite; each ratio is the median "
+           "of the ratios taken within one run.", ""]
 
     md += ["### Lifecycle: build, run a ready future, close", "",
            scenario(m, "lifecycle", [
@@ -231,8 +270,8 @@ def main():
     pr, ps = g(("context", "poll_runner")), g(("context", "poll_smol_executor"))
     md += ["### Context variables", "", table(["measure", "median", "ratio"], [
         ["`Context::current()`, 1 variable set", fmt_ns(c1) if c1 else "—", ""],
-        ["`Context::current()`, 10,000 variables set", fmt_ns(c10k) if c10k else "—", ratio(c10k, c1) + " of 1 variable"],
-        ["10,000 tasks × 10 yields, runner `spawn` (context swapped per poll)", fmt_ns(pr) if pr else "—", ratio(pr, ps) + " of bare `Executor`"],
+        ["`Context::current()`, 10,000 variables set", fmt_ns(c10k) if c10k else "—", fmt_ratio(m.ratio(("context", "current", "10000"), ("context", "current", "1"))) + " of 1 variable"],
+        ["10,000 tasks × 10 yields, runner `spawn` (context swapped per poll)", fmt_ns(pr) if pr else "—", fmt_ratio(m.ratio(("context", "poll_runner"), ("context", "poll_smol_executor"))) + " of bare `Executor`"],
         ["same on bare smol `Executor` (no context machinery)", fmt_ns(ps) if ps else "—", ""],
     ]), ""]
 
@@ -278,17 +317,17 @@ def main():
     def target(name, value, limit, how="issue 7"):
         rows.append([name, f"{value:.2f}x" if value is not None else "—", f"≤ {limit:g}x", verdict(value, limit), how])
 
-    target("lifecycle, `Runner` (Ctrl-C off) vs bare smol", r(g(("lifecycle", "runner_builder")), g(("lifecycle", "smol_local"))), 1.0)
-    target("lifecycle, `runner::run` vs tokio current_thread (no drivers)", r(g(("lifecycle", "runner_run")), g(("lifecycle", "tokio_current_thread_bare"))), 1.0)
-    target("lifecycle, `runner::run` vs tokio current_thread (`enable_all`)", r(g(("lifecycle", "runner_run")), g(("lifecycle", "tokio_current_thread"))), 1.0)
-    target(f"spawn, runner vs smol `LocalExecutor` ({int(at):,} tasks)", r(g(("spawn", "runner", at)), g(("spawn", "smol_local", at))), 1.1)
-    target(f"spawn, context machinery: runner `spawn` vs bare `Executor` ({int(at):,} tasks)", r(g(("spawn", "runner", at)), g(("spawn", "smol_executor", at))), 1.05, "issue 3")
-    target("poll, context machinery: yielding tasks, runner vs bare `Executor`", r(pr, ps), 1.05, "issue 3")
-    target("`Context::current()` with 10,000 vs 1 variable (O(1))", r(c10k, c1), 1.1, "issue 3")
-    target(f"spawn, debug on vs off ({int(at):,} tasks)", r(g(("spawn", "runner_debug", at)), g(("spawn", "runner", at))), 2.0, "issue 4")
-    target("ping-pong vs smol", r(g(("ping_pong", "runner")), g(("ping_pong", "smol_local"))), 1.05)
-    target("timers vs smol (wall time)", r(g(("timers", "runner")), g(("timers", "smol_local"))), 1.05)
-    target("unblock vs `blocking::unblock`", r(g(("unblock", "runner")), g(("unblock", "blocking_unblock"))), 1.1)
+    target("lifecycle, `Runner` (Ctrl-C off) vs bare smol", m.ratio(("lifecycle", "runner_builder"), ("lifecycle", "smol_local")), 1.0)
+    target("lifecycle, `runner::run` vs tokio current_thread (no drivers)", m.ratio(("lifecycle", "runner_run"), ("lifecycle", "tokio_current_thread_bare")), 1.0)
+    target("lifecycle, `runner::run` vs tokio current_thread (`enable_all`)", m.ratio(("lifecycle", "runner_run"), ("lifecycle", "tokio_current_thread")), 1.0)
+    target(f"spawn, runner vs smol `LocalExecutor` ({int(at):,} tasks)", m.ratio(("spawn", "runner", at), ("spawn", "smol_local", at)), 1.1)
+    target(f"spawn, context machinery: runner `spawn` vs bare `Executor` ({int(at):,} tasks)", m.ratio(("spawn", "runner", at), ("spawn", "smol_executor", at)), 1.05, "issue 3")
+    target("poll, context machinery: yielding tasks, runner vs bare `Executor`", m.ratio(("context", "poll_runner"), ("context", "poll_smol_executor")), 1.05, "issue 3")
+    target("`Context::current()` with 10,000 vs 1 variable (O(1))", m.ratio(("context", "current", "10000"), ("context", "current", "1")), 1.1, "issue 3")
+    target(f"spawn, debug on vs off ({int(at):,} tasks)", m.ratio(("spawn", "runner_debug", at), ("spawn", "runner", at)), 2.0, "issue 4")
+    target("ping-pong vs smol", m.ratio(("ping_pong", "runner"), ("ping_pong", "smol_local")), 1.05)
+    target("timers vs smol (wall time)", m.ratio(("timers", "runner"), ("timers", "smol_local")), 1.05)
+    target("unblock vs `blocking::unblock`", m.ratio(("unblock", "runner"), ("unblock", "blocking_unblock")), 1.1)
     if mem:
         target("memory per pending task vs smol", r(mem.get("runner", (None,))[0], anchor_s), 1.2)
     if tests:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reproduces every number in BENCHMARKS.md with one command, from the repository root:
 #
-#   bench/run.sh            benchmarks + memory + per-test overhead + clean-build cost (~10 min)
-#   bench/run.sh --quick    benchmarks + memory only (~2 min)
+#   bench/run.sh            3 runs of the benchmarks, memory, per-test overhead and
+#                           clean-build cost (~10 min on 2 cores)
+#   bench/run.sh --quick    1 run of the benchmarks, and memory (~2 min)
 #
 # Raw outputs land in bench/results/; bench/report.py turns them into the tables, ratios and
 # bench/results/spawn.svg, and rewrites the results part of BENCHMARKS.md.
@@ -18,9 +19,17 @@ mkdir -p "$results"
     echo "- runner at $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(date -u +%Y-%m-%d)"
 } > "$results/machine.txt"
 
-echo "== benchmarks (divan, one process, every system in the same run)"
-# The runner's debug-mode reports (stderr) stay out of the table.
-cargo bench -p runner-bench --bench compare 2> "$results/compare.stderr" | tee "$results/compare.txt"
+# The whole suite runs BENCH_RUNS times (default 3, 1 with --quick); the report takes medians
+# across runs, and the median of each ratio taken within a run, so that a burst of load from
+# something else on the machine during one run does not decide a verdict.
+runs=${BENCH_RUNS:-3}
+[[ "${1:-}" == "--quick" ]] && runs=${BENCH_RUNS:-1}
+rm -f "$results"/compare*.txt
+for run in $(seq 1 "$runs"); do
+    echo "== benchmarks, run $run of $runs (divan, one process, every system in the same run)"
+    # The runner's debug-mode reports (stderr) stay out of the table.
+    cargo bench -p runner-bench --bench compare 2> "$results/compare.stderr" | tee "$results/compare.$run.txt"
+done
 
 echo "== memory per pending task"
 cargo run --release -q -p runner-bench --bin memory | tee "$results/memory.txt"
