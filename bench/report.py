@@ -233,11 +233,23 @@ def main():
                ("runner_run", "`runner::run` (defaults)"),
                ("smol_local", "smol `LocalExecutor` + `async_io::block_on` (anchor)"),
                ("smol_executor", "smol `Executor` + `async_io::block_on`"),
-               ("smol_two_executors", "smol `Executor` + `LocalExecutor`, one `block_on` (runner's floor)"),
                ("tokio_current_thread_bare", "tokio current_thread, no drivers (anchor)"),
                ("tokio_current_thread", "tokio current_thread, `enable_all` (= `#[tokio::main]`)"),
                ("futures_block_on", "`futures::executor::block_on` (no executor)"),
                ("pollster_block_on", "`pollster::block_on` (no executor)")],
+               "smol_local", "tokio_current_thread_bare"), ""]
+    md += ["### Lifecycle, with a main future that yields once", "",
+           "A ready future can finish in its first poll, before any executor runs; here the "
+           "future yields once, so the executor has to run, wake it and poll it again.", "",
+           scenario(m, "lifecycle_yield", [
+               ("runner_builder", "runner `Runner::builder().handle_ctrl_c(false)`"),
+               ("runner_run", "`runner::run` (defaults)"),
+               ("smol_local", "smol `LocalExecutor` + `async_io::block_on` (anchor)"),
+               ("smol_executor", "smol `Executor` + `async_io::block_on`"),
+               ("tokio_current_thread_bare", "tokio current_thread, no drivers (anchor)"),
+               ("tokio_current_thread", "tokio current_thread, `enable_all`"),
+               ("futures_block_on", "`futures::executor::block_on`"),
+               ("pollster_block_on", "`pollster::block_on`")],
                "smol_local", "tokio_current_thread_bare"), ""]
     md += ["### Spawn and await, one thread", "",
            spawn_table(m, "spawn", SPAWN_1, "smol_local", "tokio_current_thread", counts), "",
@@ -320,6 +332,8 @@ def main():
     target("lifecycle, `Runner` (Ctrl-C off) vs bare smol", m.ratio(("lifecycle", "runner_builder"), ("lifecycle", "smol_local")), 1.0)
     target("lifecycle, `runner::run` vs tokio current_thread (no drivers)", m.ratio(("lifecycle", "runner_run"), ("lifecycle", "tokio_current_thread_bare")), 1.0)
     target("lifecycle, `runner::run` vs tokio current_thread (`enable_all`)", m.ratio(("lifecycle", "runner_run"), ("lifecycle", "tokio_current_thread")), 1.0)
+    target("lifecycle, main future yields once: `Runner` vs bare smol", m.ratio(("lifecycle_yield", "runner_builder"), ("lifecycle_yield", "smol_local")), 1.0)
+    target("lifecycle, main future yields once: `runner::run` vs tokio (no drivers)", m.ratio(("lifecycle_yield", "runner_run"), ("lifecycle_yield", "tokio_current_thread_bare")), 1.0)
     target(f"spawn, runner vs smol `LocalExecutor` ({int(at):,} tasks)", m.ratio(("spawn", "runner", at), ("spawn", "smol_local", at)), 1.1)
     target(f"spawn, context machinery: runner `spawn` vs bare `Executor` ({int(at):,} tasks)", m.ratio(("spawn", "runner", at), ("spawn", "smol_executor", at)), 1.05, "issue 3")
     target("poll, context machinery: yielding tasks, runner vs bare `Executor`", m.ratio(("context", "poll_runner"), ("context", "poll_smol_executor")), 1.05, "issue 3")

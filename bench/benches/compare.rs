@@ -74,15 +74,6 @@ mod lifecycle {
         async_io::block_on(executor.run(async {}));
     }
 
-    /// The floor of runner's design: an `Executor` for `Send` tasks and a `LocalExecutor`
-    /// for `spawn_local`, both run by one `async_io::block_on`.
-    #[divan::bench]
-    fn smol_two_executors() {
-        let executor = Executor::new();
-        let local = LocalExecutor::new();
-        async_io::block_on(local.run(executor.run(async {})));
-    }
-
     /// `#[tokio::main(flavor = "current_thread")]`: current_thread with `enable_all`.
     #[divan::bench]
     fn tokio_current_thread() {
@@ -108,6 +99,68 @@ mod lifecycle {
     #[divan::bench]
     fn pollster_block_on() {
         pollster::block_on(async {});
+    }
+}
+
+/// Build, run a future that yields once (so the executor has to run and wake it), close:
+/// the fixed cost when the main future cannot finish in its first poll.
+#[divan::bench_group(max_time = 1, sample_count = 1000)]
+mod lifecycle_yield {
+    use super::*;
+
+    /// `Runner::builder().handle_ctrl_c(false).build()`, `run`, `close`.
+    #[divan::bench]
+    fn runner_builder() {
+        let mut runner = Runner::builder().handle_ctrl_c(false).build();
+        runner.run(future::yield_now());
+        runner.close();
+    }
+
+    /// `runner::run` with its defaults.
+    #[divan::bench]
+    fn runner_run() {
+        runner::run(future::yield_now());
+    }
+
+    /// Bare smol: a `LocalExecutor` driven by `async_io::block_on`.
+    #[divan::bench]
+    fn smol_local() {
+        let executor = LocalExecutor::new();
+        async_io::block_on(executor.run(future::yield_now()));
+    }
+
+    /// Bare smol: an `Executor` driven by `async_io::block_on`.
+    #[divan::bench]
+    fn smol_executor() {
+        let executor = Executor::new();
+        async_io::block_on(executor.run(future::yield_now()));
+    }
+
+    /// tokio current_thread with `enable_all`.
+    #[divan::bench]
+    fn tokio_current_thread() {
+        super::tokio_current_thread().block_on(tokio::task::yield_now());
+    }
+
+    /// tokio current_thread without the I/O and time drivers.
+    #[divan::bench]
+    fn tokio_current_thread_bare() {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("tokio runtime")
+            .block_on(tokio::task::yield_now());
+    }
+
+    /// `futures::executor::block_on`.
+    #[divan::bench]
+    fn futures_block_on() {
+        futures_executor::block_on(future::yield_now());
+    }
+
+    /// `pollster::block_on`.
+    #[divan::bench]
+    fn pollster_block_on() {
+        pollster::block_on(future::yield_now());
     }
 }
 
