@@ -477,7 +477,7 @@ mod context {
     use super::*;
 
     /// `Context::current()` with `n` variables set: O(1), whatever `n`.
-    #[divan::bench(args = [1, 10_000])]
+    #[divan::bench(args = [1, 10_000], sample_count = 1000)]
     fn current(bencher: Bencher<'_, '_>, n: usize) {
         let vars: Vec<ContextVar<usize>> = (0..n).map(|_| ContextVar::new("var")).collect();
         Context::empty().run(|| {
