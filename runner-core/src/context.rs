@@ -39,11 +39,13 @@ pub(crate) fn snapshot() -> Map {
 ///
 /// Callers swap back when they are done; the pair is how tasks and contexts are entered
 /// without an allocation.
+#[inline]
 pub(crate) fn swap_current(map: Map) -> Map {
     CURRENT.with(|current| current.replace(map))
 }
 
 /// Runs `f` with `map` as the current context and returns the map as `f` left it.
+#[inline]
 pub(crate) fn run_in<R>(map: &mut Map, f: impl FnOnce() -> R) -> R {
     struct Restore<'a> {
         map: &'a mut Map,

@@ -175,6 +175,7 @@ impl Shared {
         self.phase.store(phase as u8, Ordering::Release);
     }
 
+    #[inline]
     pub(crate) fn is_cancelling(&self) -> bool {
         self.phase.load(Ordering::Acquire) >= Phase::Cancelling as u8
     }
@@ -576,6 +577,7 @@ pub(crate) struct CurrentTask {
 }
 
 /// Marks a task as the one being polled until the guard drops.
+#[inline]
 pub(crate) fn enter_task(key: Option<Key>, location: &'static Location<'static>) -> TaskGuard {
     TaskGuard {
         previous: CURRENT_TASK.with(|current| current.replace(Some(CurrentTask { key, location }))),
@@ -588,6 +590,7 @@ pub(crate) struct TaskGuard {
 
 impl TaskGuard {
     /// Leaves the task; returns its registry key, which the poll may have just created.
+    #[inline]
     pub(crate) fn leave(self) -> Option<Key> {
         let current = CURRENT_TASK.with(|current| current.replace(self.previous));
         std::mem::forget(self);
