@@ -327,7 +327,7 @@ def main():
     rows = []
 
     def target(name, value, limit, how="issue 7"):
-        rows.append([name, f"{value:.2f}x" if value is not None else "—", f"≤ {limit:g}x", verdict(value, limit), how])
+        rows.append([name, f"{value:.3f}x" if value is not None else "—", f"≤ {limit:g}x", verdict(value, limit), how])
 
     target("lifecycle, `Runner` (Ctrl-C off) vs bare smol", m.ratio(("lifecycle", "runner_builder"), ("lifecycle", "smol_local")), 1.0)
     target("lifecycle, `runner::run` vs tokio current_thread (no drivers)", m.ratio(("lifecycle", "runner_run"), ("lifecycle", "tokio_current_thread_bare")), 1.0)
