@@ -7,6 +7,7 @@ Reads   bench/results/compare.N.txt   (divan's tables, one per run of `cargo ben
         bench/results/machine.txt     (optional, from bench/run.sh)
 Writes  bench/results/spawn.svg       (per-task spawn cost against task count)
         BENCHMARKS.md                 (the part between the `results:start/end` markers)
+        README.md                     (the Performance table, between the `perf:start/end` markers)
 
 Standard library only, so it runs wherever python3 does.
 """
@@ -212,6 +213,71 @@ def verdict(value, limit):
     return "met" if value <= limit else "**missed**"
 
 
+def readme_table(m, mem, hello):
+    """The headline table of README.md's Performance section, between its markers."""
+    g = m.get
+    at = "100000"
+
+    def cell(v, *ratios):
+        parts = [f"{fmt_ratio(x)} {name}" for x, name in ratios if x is not None]
+        return f"{v} ({', '.join(parts)})" if parts else v
+
+    def ns(key):
+        v = g(key)
+        return fmt_ns(v) if v is not None else "—"
+
+    rows = [
+        ["build, run a ready future, close",
+         cell(ns(("lifecycle", "runner_builder")),
+              (m.ratio(("lifecycle", "runner_builder"), ("lifecycle", "smol_local")), "smol"),
+              (m.ratio(("lifecycle", "runner_run"), ("lifecycle", "tokio_current_thread_bare")), "tokio")),
+         ns(("lifecycle", "smol_local")),
+         f'{ns(("lifecycle", "tokio_current_thread_bare"))} ({ns(("lifecycle", "tokio_current_thread"))} with `enable_all`)'],
+        ["the same, main future yields once",
+         cell(ns(("lifecycle_yield", "runner_builder")),
+              (m.ratio(("lifecycle_yield", "runner_builder"), ("lifecycle_yield", "smol_local")), "smol"),
+              (m.ratio(("lifecycle_yield", "runner_run"), ("lifecycle_yield", "tokio_current_thread_bare")), "tokio")),
+         ns(("lifecycle_yield", "smol_local")), ns(("lifecycle_yield", "tokio_current_thread_bare"))],
+    ]
+    per = lambda key, n: fmt_ns(g(key) / n) if g(key) else "—"  # noqa: E731
+    rows.append(["spawn + await, per task (100,000 tasks)",
+                 cell(per(("spawn", "runner", at), 100_000),
+                      (m.ratio(("spawn", "runner", at), ("spawn", "smol_local", at)), "smol"),
+                      (m.ratio(("spawn", "runner", at), ("spawn", "tokio_current_thread", at)), "tokio")),
+                 per(("spawn", "smol_local", at), 100_000), per(("spawn", "tokio_current_thread", at), 100_000)])
+    rows.append(["ping-pong over a bounded channel, per round trip",
+                 cell(per(("ping_pong", "runner"), 100_000),
+                      (m.ratio(("ping_pong", "runner"), ("ping_pong", "smol_local")), "smol"),
+                      (m.ratio(("ping_pong", "runner"), ("ping_pong", "tokio_current_thread")), "tokio")),
+                 per(("ping_pong", "smol_local"), 100_000), per(("ping_pong", "tokio_current_thread"), 100_000)])
+    if mem:
+        b = {k: v[0] for k, v in mem.items()}
+        rows.append(["memory per pending task",
+                     cell(f'{b["runner"]:.0f} B', (b["runner"] / b["smol_local"], "smol"),
+                          (b["runner"] / b["tokio_current_thread"], "tokio")),
+                     f'{b["smol_local"]:.0f} B', f'{b["tokio_current_thread"]:.0f} B'])
+    c1, c10k = g(("context", "current", "1")), g(("context", "current", "10000"))
+    if c1 and c10k:
+        rows.append(["`Context::current()` with 1 / 10,000 variables set", f"{fmt_ns(c1)} / {fmt_ns(c10k)}", "—", "—"])
+    if hello:
+        rows.append(["hello world, clean debug build, CPU", f'{float(hello["runner"][0]):.1f} s',
+                     f'{float(hello["smol"][0]):.1f} s', f'{float(hello["tokio"][0]):.1f} s (rt + macros)'])
+    debug = m.ratio(("spawn", "runner_debug", at), ("spawn", "runner", at))
+    text = (table(["", "runner", "bare smol", "tokio current_thread"], rows)
+            + f"\n\nDebug mode costs {fmt_ratio(debug)} on spawn. Measured at the commit and on the machine "
+            "that BENCHMARKS.md names.")
+    path = os.path.join(ROOT, "README.md")
+    with open(path) as f:
+        doc = f.read()
+    begin, end = "<!-- perf:start -->", "<!-- perf:end -->"
+    if begin not in doc or end not in doc:
+        return
+    head, rest = doc.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    with open(path, "w") as f:
+        f.write(head + begin + "\n" + text + "\n" + end + tail)
+
+
 def main():
     files = sorted(glob.glob(os.path.join(RESULTS, "compare*.txt")))
     if not files:
@@ -355,6 +421,8 @@ def main():
         target("hello world clean debug build (CPU) vs smol", r(cpu.get("runner"), cpu.get("smol")), 1.0)
         target("hello world clean debug build (CPU) vs tokio (rt + macros)", r(cpu.get("runner"), cpu.get("tokio")), 1.0, "the mark to beat")
     md = ["### Targets", "", table(["target", "measured", "target", "verdict", "from"], rows), ""] + md
+
+    readme_table(m, mem, hello)
 
     path = os.path.join(ROOT, "BENCHMARKS.md")
     with open(path) as f:
