@@ -344,6 +344,14 @@ def main():
                ("blocking_unblock", "`blocking::unblock` (anchor)"),
                ("tokio_spawn_blocking", "tokio `spawn_blocking` (anchor)")],
                "blocking_unblock", "tokio_spawn_blocking", 10_000, "per offload"), ""]
+    md += ["### Unblock, sequential: 1,000 trivial blocking jobs, each awaited before the next", "",
+           "The round trip through a warm pool, without the thread start-up that makes the "
+           "concurrent row noisy.", "",
+           scenario(m, "unblock_sequential", [
+               ("runner", "`runner::unblock`"),
+               ("blocking_unblock", "`blocking::unblock` (anchor)"),
+               ("tokio_spawn_blocking", "tokio `spawn_blocking` (anchor)")],
+               "blocking_unblock", "tokio_spawn_blocking", 1_000, "per offload"), ""]
     c1, c10k = g(("context", "current", "1")), g(("context", "current", "10000"))
     pr, ps = g(("context", "poll_runner")), g(("context", "poll_smol_executor"))
     md += ["### Context variables", "", table(["measure", "median", "ratio"], [
@@ -407,7 +415,8 @@ def main():
     target(f"spawn, debug on vs off ({int(at):,} tasks)", m.ratio(("spawn", "runner_debug", at), ("spawn", "runner", at)), 2.0, "issue 4")
     target("ping-pong vs smol", m.ratio(("ping_pong", "runner"), ("ping_pong", "smol_local")), 1.05)
     target("timers vs smol (wall time)", m.ratio(("timers", "runner"), ("timers", "smol_local")), 1.05)
-    target("unblock vs `blocking::unblock`", m.ratio(("unblock", "runner"), ("unblock", "blocking_unblock")), 1.1)
+    target("unblock, 10,000 at once vs `blocking::unblock`", m.ratio(("unblock", "runner"), ("unblock", "blocking_unblock")), 1.1)
+    target("unblock, one at a time vs `blocking::unblock`", m.ratio(("unblock_sequential", "runner"), ("unblock_sequential", "blocking_unblock")), 1.1)
     if mem:
         target("memory per pending task vs smol", r(mem.get("runner", (None,))[0], anchor_s), 1.2)
     if tests:

@@ -467,6 +467,60 @@ mod unblock {
     }
 }
 
+/// Blocking offloads per iteration in the sequential unblock benchmarks.
+const SEQUENTIAL_OFFLOADS: usize = 1_000;
+
+/// `SEQUENTIAL_OFFLOADS` trivial blocking jobs, each awaited before the next starts: the
+/// round trip through a warm pool, without the thread start-up that dominates `unblock`.
+#[divan::bench_group(max_time = 1)]
+mod unblock_sequential {
+    use super::*;
+
+    /// `runner::unblock`, one job at a time.
+    #[divan::bench]
+    fn runner(bencher: Bencher<'_, '_>) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| {
+            runner.run(async {
+                let mut sum = 0usize;
+                for i in 0..SEQUENTIAL_OFFLOADS {
+                    sum += runner::unblock(move || i).await;
+                }
+                sum
+            })
+        });
+    }
+
+    /// `blocking::unblock` under `async_io::block_on`, one job at a time.
+    #[divan::bench]
+    fn blocking_unblock(bencher: Bencher<'_, '_>) {
+        bencher.bench_local(|| {
+            async_io::block_on(async {
+                let mut sum = 0usize;
+                for i in 0..SEQUENTIAL_OFFLOADS {
+                    sum += blocking::unblock(move || i).await;
+                }
+                sum
+            })
+        });
+    }
+
+    /// tokio current_thread, `spawn_blocking`, one job at a time.
+    #[divan::bench]
+    fn tokio_spawn_blocking(bencher: Bencher<'_, '_>) {
+        let rt = super::tokio_current_thread();
+        bencher.bench_local(|| {
+            rt.block_on(async {
+                let mut sum = 0usize;
+                for i in 0..SEQUENTIAL_OFFLOADS {
+                    sum += tokio::task::spawn_blocking(move || i).await.expect("job");
+                }
+                sum
+            })
+        });
+    }
+}
+
 /// Tasks per iteration in the poll benchmark, and the times each yields.
 const POLLED_TASKS: usize = 10_000;
 const YIELDS: usize = 10;
