@@ -274,3 +274,54 @@ fn runner_run_closes_its_runner() {
     });
     assert_eq!(cleaned.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn close_cancels_this_runners_tasks_on_a_shared_executor_and_leaves_the_others() {
+    static REQUEST: ContextVar<u32> = ContextVar::new("request");
+    let log: Log = Arc::default();
+    let executor = Arc::new(async_executor::Executor::new());
+    // A task that belongs to the executor's other user, not to the runner.
+    let foreign = executor.spawn(std::future::pending::<()>());
+    let shared = executor.clone();
+    let mut r = Runner::builder().threads(2).factory(move || shared).build();
+    let l = log.clone();
+    r.run(async move {
+        struct Logs(Log);
+        impl Drop for Logs {
+            fn drop(&mut self) {
+                let thread = std::thread::current().name().unwrap_or("?").to_owned();
+                log_line(&self.0, format!("drop {:?} on {thread}", REQUEST.get()));
+            }
+        }
+        for i in 0..20 {
+            let _ = REQUEST.set(i);
+            let guard = Logs(l.clone());
+            runner::spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+            })
+            .detach();
+        }
+        // Half of them have run and wait; the rest may not have been polled yet.
+        async_io::Timer::after(Duration::from_millis(10)).await;
+    });
+    r.close();
+    let main_thread = std::thread::current().name().unwrap_or("?").to_owned();
+    let mut log = log.lock().unwrap().clone();
+    log.sort();
+    let mut expected: Vec<String> = (0..20)
+        .map(|i| format!("drop Some({i}) on {main_thread}"))
+        .collect();
+    expected.sort();
+    assert_eq!(
+        log, expected,
+        "each task dropped once, in its context, on the runner thread"
+    );
+    assert!(
+        !foreign.is_finished(),
+        "the executor's other tasks are not the runner's to cancel"
+    );
+    // The shared executor still works for its other user.
+    let again = executor.spawn(async { 3 });
+    assert_eq!(futures_lite::future::block_on(executor.run(again)), 3);
+}

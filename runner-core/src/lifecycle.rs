@@ -53,12 +53,15 @@ use crate::trie::Map;
 ///    until each of them has finished, or [`shutdown_grace`](Builder::shutdown_grace) has
 ///    passed. Tasks that never asked are not waited for.
 /// 3. Worker threads stop and are joined; every task still alive is cancelled: its future is
-///    dropped here, inside the task's own context.
+///    dropped here, inside the task's own context. (A runner that made its executor drops it
+///    now, which is how it reaches every task; on an executor from a
+///    [`factory`](Builder::factory), only this runner's tasks are cancelled.)
 /// 4. Panics of tasks nobody awaited, and destructors that panicked in step 3, have been
 ///    reported with the task's spawn location; the sequence carries on.
 /// 5. Blocking jobs from [`unblock`](crate::unblock) are waited for, at most
 ///    [`shutdown_timeout`](Builder::shutdown_timeout); those still running are named and left.
-/// 6. The executor and the runner's context are released; the runner is closed.
+/// 6. The runner's context is released; the runner is closed, and a [`Handle`] that outlives
+///    it panics on `spawn` with a message that says so.
 ///
 /// # Examples
 ///
@@ -85,6 +88,7 @@ enum State {
 /// What an initialised runner owns.
 pub(crate) struct Live {
     pub(crate) shared: Arc<Shared>,
+    pub(crate) executor: Arc<Executor<'static>>,
     pub(crate) local: Rc<LocalSide>,
     /// The runner's own context: private to the runner, so a plain cell on its thread.
     pub(crate) context: RefCell<Map>,
@@ -229,7 +233,11 @@ impl Runner {
         } else {
             None
         };
-        let entered = runtime::enter(shared.clone(), Some(live.local.clone()));
+        let entered = runtime::enter(
+            shared.clone(),
+            Some(live.executor.clone()),
+            Some(live.local.clone()),
+        );
         let main = Main {
             future: Some(future),
             context: match context {
@@ -247,7 +255,7 @@ impl Runner {
         // The main future wins a tie. Whichever ends first, the others (the main future
         // included) are dropped inside `block_on`, so on the runner's thread, runner entered.
         let ended = runtime::block_on(
-            shared,
+            &live.executor,
             &live.local,
             future::or(
                 async { Ok(main.await) },
@@ -380,19 +388,23 @@ fn fail(error: RunError) -> ! {
 }
 
 fn initialise(builder: Builder) -> Live {
+    // A runner that makes its executor owns it, and close can drop it to cancel every task.
+    let tracked = builder.factory.is_some();
     let executor = match builder.factory {
         Some(factory) => factory(),
         None => Arc::new(Executor::new()),
     };
     let shared = Arc::new(Shared::new(
-        executor,
+        &executor,
+        tracked,
         debug::resolve(builder.debug),
         builder.threads,
         builder.slow_poll_threshold,
         builder.unhandled_panic,
     ));
     Live {
-        workers: Workers::start(&shared, builder.threads - 1),
+        workers: Workers::start(&shared, &executor, builder.threads - 1),
+        executor,
         local: Rc::new(LocalSide::new()),
         context: RefCell::new(context::snapshot()),
         shared,
@@ -500,7 +512,7 @@ pub(crate) struct Workers {
 }
 
 impl Workers {
-    fn start(shared: &Arc<Shared>, count: usize) -> Workers {
+    fn start(shared: &Arc<Shared>, executor: &Arc<Executor<'static>>, count: usize) -> Workers {
         if count == 0 {
             return Workers {
                 stop: None,
@@ -511,12 +523,13 @@ impl Workers {
         let threads = (0..count)
             .map(|index| {
                 let shared = shared.clone();
+                let executor = executor.clone();
                 let stopped = stop.clone();
                 std::thread::Builder::new()
                     .name(format!("runner-worker-{index}"))
                     .spawn(move || {
-                        let _entered = runtime::enter(shared.clone(), None);
-                        async_io::block_on(shared.executor.run(stopped.wait()));
+                        let _entered = runtime::enter(shared, Some(executor.clone()), None);
+                        async_io::block_on(executor.run(stopped.wait()));
                     })
                     .unwrap_or_else(|error| {
                         panic!("runner could not start worker thread {index}: {error}")

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context as TaskCx, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -33,14 +33,21 @@ pub(crate) enum Phase {
 
 /// What a runner's tasks, handles and workers share.
 pub(crate) struct Shared {
-    pub(crate) executor: Arc<Executor<'static>>,
+    /// Weak: the runner owns its executor, so that close can drop it (see `tracked`), and a
+    /// `Handle` that outlives the runner finds it gone.
+    executor: Weak<Executor<'static>>,
+    /// Whether close must reach tasks one by one. A runner that made its own executor is its
+    /// only owner: dropping it at close wakes every task and drops its future, on the
+    /// runner's thread, so tasks need no bookkeeping of ours. An executor from a
+    /// [`factory`](crate::Builder::factory) may be shared: then each task is counted, and a
+    /// task that waits stores its waker in the registry, for close to wake and cancel it.
+    pub(crate) tracked: bool,
     pub(crate) debug: bool,
     pub(crate) threads: usize,
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) unhandled_panic: UnhandledPanic,
     phase: AtomicU8,
-    /// Tasks spawned and not yet dropped. A counter, not a registry entry, so that a task
-    /// that completes in its first poll never takes a lock of ours.
+    /// Tasks spawned and not yet dropped, when `tracked`.
     live_tasks: AtomicUsize,
     registry: Mutex<Registry>,
     /// Signalled when a blocking job ends during close.
@@ -136,14 +143,16 @@ impl Drop for PanicSlot {
 
 impl Shared {
     pub(crate) fn new(
-        executor: Arc<Executor<'static>>,
+        executor: &Arc<Executor<'static>>,
+        tracked: bool,
         debug: bool,
         threads: usize,
         slow_poll_threshold: Duration,
         unhandled_panic: UnhandledPanic,
     ) -> Shared {
         Shared {
-            executor,
+            executor: Arc::downgrade(executor),
+            tracked,
             debug,
             threads,
             slow_poll_threshold,
@@ -160,6 +169,11 @@ impl Shared {
             shutdown_wakers: Mutex::new(Slab::new()),
             fatal: Mutex::new(Fatal::default()),
         }
+    }
+
+    /// The executor, while the runner has not dropped it.
+    pub(crate) fn executor(&self) -> Option<Arc<Executor<'static>>> {
+        self.executor.upgrade()
     }
 
     pub(crate) fn phase(&self) -> Phase {
@@ -196,7 +210,7 @@ impl Shared {
         }
     }
 
-    /// A task's future and wrapper are gone.
+    /// A tracked task's future and wrapper are gone.
     pub(crate) fn task_dropped(&self) {
         let before = self.live_tasks.fetch_sub(1, Ordering::SeqCst);
         if before == 1 && self.phase() != Phase::Running {
@@ -484,7 +498,11 @@ impl LocalSide {
 
 /// Runs the runner's tasks on this thread (the local ones too, once there are any), with
 /// timers and I/O, until `until` completes.
-pub(crate) fn block_on<T>(shared: &Shared, local: &LocalSide, until: impl Future<Output = T>) -> T {
+pub(crate) fn block_on<T>(
+    executor: &Executor<'static>,
+    local: &LocalSide,
+    until: impl Future<Output = T>,
+) -> T {
     async_io::block_on(async {
         let mut until = std::pin::pin!(until);
         // A future that is done at its first poll never needs the executor: its state and
@@ -502,8 +520,7 @@ pub(crate) fn block_on<T>(shared: &Shared, local: &LocalSide, until: impl Future
             }
             until.as_mut().poll(cx)
         });
-        shared
-            .executor
+        executor
             .run(futures_lite::future::or(until, async {
                 local.drive().await;
                 unreachable!("LocalSide::drive never completes")
@@ -515,6 +532,8 @@ pub(crate) fn block_on<T>(shared: &Shared, local: &LocalSide, until: impl Future
 /// What the current thread runs for a runner.
 struct ThreadRuntime {
     shared: Arc<Shared>,
+    /// `None` once close has begun to drop it: spawns are refused from then on.
+    executor: Option<Arc<Executor<'static>>>,
     /// The runner's own thread has the local executor; worker threads do not.
     local: Option<Rc<LocalSide>>,
 }
@@ -526,17 +545,35 @@ thread_local! {
 }
 
 /// Makes this thread run for `shared` until the guard drops; restores what was there.
-pub(crate) fn enter(shared: Arc<Shared>, local: Option<Rc<LocalSide>>) -> Entered {
+pub(crate) fn enter(
+    shared: Arc<Shared>,
+    executor: Option<Arc<Executor<'static>>>,
+    local: Option<Rc<LocalSide>>,
+) -> Entered {
     let previous = RUNTIME.with(|runtime| {
-        runtime
-            .borrow_mut()
-            .replace(ThreadRuntime { shared, local })
+        runtime.borrow_mut().replace(ThreadRuntime {
+            shared,
+            executor,
+            local,
+        })
     });
     Entered { previous }
 }
 
 pub(crate) struct Entered {
     previous: Option<ThreadRuntime>,
+}
+
+impl Entered {
+    /// Stops handing out the executors on this thread, so that close can drop them.
+    pub(crate) fn forget_executors(&self) {
+        let forgotten = RUNTIME.with(|runtime| {
+            let mut runtime = runtime.borrow_mut();
+            let runtime = runtime.as_mut()?;
+            Some((runtime.executor.take(), runtime.local.take()))
+        });
+        drop(forgotten);
+    }
 }
 
 impl Drop for Entered {
@@ -559,12 +596,19 @@ pub(crate) fn current() -> Option<Arc<Shared>> {
     RUNTIME.with(|runtime| runtime.borrow().as_ref().map(|r| r.shared.clone()))
 }
 
-/// The runner's local executor, when this is the runner's own thread.
-pub(crate) fn current_local() -> Option<(Arc<Shared>, Rc<LocalSide>)> {
+/// Calls `f` with the runner this thread runs for, its executor (unless close is dropping
+/// it) and, on the runner's own thread, its local executor; `None` outside a runner.
+pub(crate) fn with_current<R>(
+    f: impl FnOnce(&Arc<Shared>, Option<&Executor<'static>>, Option<&LocalSide>) -> R,
+) -> Option<R> {
     RUNTIME.with(|runtime| {
         let runtime = runtime.borrow();
         let runtime = runtime.as_ref()?;
-        Some((runtime.shared.clone(), runtime.local.clone()?))
+        Some(f(
+            &runtime.shared,
+            runtime.executor.as_deref(),
+            runtime.local.as_deref(),
+        ))
     })
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskCx, Poll};
 use std::time::Instant;
 
+use async_executor::Executor;
 use futures_lite::future;
 
 use crate::debug;
@@ -20,6 +21,7 @@ use crate::runtime::{self, Phase, Shared};
 pub(crate) fn close(live: Live) {
     let Live {
         shared,
+        executor,
         local,
         context,
         workers,
@@ -28,7 +30,7 @@ pub(crate) fn close(live: Live) {
         handle_ctrl_c: _,
     } = live;
     // Destructors and cleanup code may spawn or ask for the runner: they find this one.
-    let entered = runtime::enter(shared.clone(), Some(local.clone()));
+    let entered = runtime::enter(shared.clone(), Some(executor.clone()), Some(local.clone()));
 
     // 1. Signal: every `shutdown_requested()` completes.
     shared.signal_shutdown();
@@ -36,15 +38,17 @@ pub(crate) fn close(live: Live) {
     // 2. Grace: the executor (timers and I/O included) keeps running until each task that
     //    awaited the signal has finished, or the grace period is over. Tasks that never
     //    asked are not waited for. A task spawned just before close may not have run yet:
-    //    each task already queued gets one poll first, so that those that ask are seen.
-    let mut budget = shared.live_tasks();
-    while budget > 0 && (local.try_tick() || shared.executor.try_tick()) {
-        budget -= 1;
+    //    the tasks already queued get a poll first (within a bound, for tasks that
+    //    reschedule themselves for ever), so that those that ask are seen.
+    for _ in 0..COURTESY_POLLS {
+        if !(local.try_tick() || executor.try_tick()) {
+            break;
+        }
     }
     if shared.awaiting_shutdown() > 0 {
         let deadline = Instant::now() + shutdown_grace;
         runtime::block_on(
-            &shared,
+            &executor,
             &local,
             future::or(shared.cleanup_done(), async move {
                 async_io::Timer::at(deadline).await;
@@ -63,9 +67,21 @@ pub(crate) fn close(live: Live) {
             ));
         }
     }
-    if shared.live_tasks() > 0 {
-        runtime::block_on(&shared, &local, shared.tasks_gone());
-    }
+    let kept = if shared.tracked {
+        // A shared executor: run it until each of our tasks, woken by `cancel_all`, has
+        // seen the cancellation and dropped its future.
+        if shared.live_tasks() > 0 {
+            runtime::block_on(&executor, &local, shared.tasks_gone());
+        }
+        Some((executor, local))
+    } else {
+        // The runner's own executors: dropping them wakes every task they hold and drops
+        // its future, here. From now on spawns are refused.
+        entered.forget_executors();
+        drop(local);
+        drop_sole_owner(executor);
+        None
+    };
 
     // 4. Report: panics of tasks nobody awaited were reported when they were caught, and
     //    destructors that panicked while being cancelled in step 3 were reported then; the
@@ -80,17 +96,36 @@ pub(crate) fn close(live: Live) {
         ));
     }
 
-    // 6. Release: the executor, the local executor and the runner's context go.
+    // 6. Release: the runner's context goes, and the runner is closed.
     shared.set_phase(Phase::Closed);
-    // A task spawned through a Handle while close waited for blocking jobs (say, by one of
-    // those jobs) was accepted until the line above; from here on spawns are refused, so
-    // one last drive drops every task that slipped in, here, inside its context.
-    if shared.live_tasks() > 0 {
-        runtime::block_on(&shared, &local, shared.tasks_gone());
+    // On a shared executor, a task spawned through a Handle while close waited for
+    // blocking jobs (say, by one of those jobs) was accepted until the line above; from
+    // here on spawns are refused, so one last drive drops every task that slipped in.
+    if let Some((executor, local)) = &kept
+        && shared.live_tasks() > 0
+    {
+        runtime::block_on(executor, local, shared.tasks_gone());
     }
     drop(entered);
-    drop(local);
+    drop(kept);
     drop(context);
+}
+
+/// How many queued tasks close polls before the grace period, at most.
+const COURTESY_POLLS: usize = 1 << 16;
+
+/// Drops the runner's own executor on this thread, waiting out a `Handle::spawn` that may
+/// hold it for an instant.
+fn drop_sole_owner(mut executor: Arc<Executor<'static>>) {
+    loop {
+        match Arc::try_unwrap(executor) {
+            Ok(executor) => return drop(executor),
+            Err(shared) => {
+                executor = shared;
+                std::thread::yield_now();
+            }
+        }
+    }
 }
 
 /// Completes when the runner this task runs on starts to shut down.

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskCx, Poll};
 use std::time::Instant;
 
+use async_executor::Executor;
 use async_task::FallibleTask;
 use pin_project_lite::pin_project;
 
@@ -44,16 +45,20 @@ pin_project! {
             if let Some(key) = this.key.take() {
                 this.shared.unregister(key);
             }
-            this.shared.task_dropped();
+            if this.shared.tracked {
+                this.shared.task_dropped();
+            }
         }
     }
 }
 
 impl<F: Future> Tracked<F> {
-    /// Wraps `future` for `shared`, counting it as a live task; panics when closed.
+    /// Wraps `future` for `shared`; panics when the runner is closed.
     #[track_caller]
     fn new(future: F, shared: Arc<Shared>, location: &'static Location<'static>) -> Self {
-        shared.task_spawned();
+        if shared.tracked {
+            shared.task_spawned();
+        }
         // In debug mode every task is registered at once, so that close can name it.
         let key = shared
             .debug
@@ -109,8 +114,8 @@ impl<F: Future> Future for Tracked<F> {
         }
         match polled {
             Ok(Poll::Pending) => {
-                if !*this.waker_stored {
-                    // The task's waker never changes: store it once, for close to use.
+                if this.shared.tracked && !*this.waker_stored {
+                    // The task's waker never changes: store it once, for close to wake it.
                     match *this.key {
                         Some(key) => this.shared.store_waker(key, cx.waker()),
                         None => {
@@ -305,10 +310,11 @@ impl<T> fmt::Debug for Task<T> {
     }
 }
 
-/// Spawns `future` onto `shared`'s executor in a copy of the current context.
+/// Spawns `future` onto `executor` for `shared`, in a copy of the current context.
 #[track_caller]
 pub(crate) fn spawn_on<F>(
     shared: Arc<Shared>,
+    executor: &Executor<'static>,
     future: F,
     location: &'static Location<'static>,
 ) -> Task<F::Output>
@@ -316,11 +322,15 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let inner = shared
-        .executor
+    let inner = executor
         .spawn(Tracked::new(future, shared.clone(), location))
         .fallible();
     Task::new(inner, &shared, location, Kind::Task)
+}
+
+#[track_caller]
+fn closed() -> ! {
+    panic!("cannot spawn onto this runner: the runner is closed")
 }
 
 /// Spawns a task onto the runner this code runs on.
@@ -352,13 +362,16 @@ where
     F::Output: Send + 'static,
 {
     let location = Location::caller();
-    let Some(shared) = runtime::current() else {
+    let spawned = runtime::with_current(|shared, executor, _| match executor {
+        Some(executor) => spawn_on(shared.clone(), executor, future, location),
+        None => closed(),
+    });
+    spawned.unwrap_or_else(|| {
         panic!(
             "runner::spawn called outside a running runner (at {location}): call it from a task \
              or from the future given to Runner::run, or use Handle::spawn"
-        );
-    };
-    spawn_on(shared, future, location)
+        )
+    })
 }
 
 /// Spawns a `!Send` task onto the runner's own thread.
@@ -386,15 +399,22 @@ where
     F::Output: 'static,
 {
     let location = Location::caller();
-    let Some((shared, local)) = runtime::current_local() else {
+    let spawned = runtime::with_current(|shared, executor, local| match (executor, local) {
+        (Some(_), Some(local)) => {
+            let inner = local
+                .spawn(Tracked::new(future, shared.clone(), location))
+                .fallible();
+            Some(Task::new(inner, shared, location, Kind::Task))
+        }
+        (None, _) => closed(),
+        (Some(_), None) => None,
+    });
+    spawned.flatten().unwrap_or_else(|| {
         panic!(
             "runner::spawn_local called off the runner's own thread (at {location}): call it from \
              the future given to Runner::run or from another spawn_local task"
-        );
-    };
-    let tracked = Tracked::new(future, shared.clone(), location);
-    let inner = local.spawn(tracked).fallible();
-    Task::new(inner, &shared, location, Kind::Task)
+        )
+    })
 }
 
 /// Runs the blocking function `f` on a thread pool and returns a handle to its result.
@@ -524,7 +544,10 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn_on(self.shared.clone(), future, Location::caller())
+        match self.shared.executor() {
+            Some(executor) => spawn_on(self.shared.clone(), &executor, future, Location::caller()),
+            None => closed(),
+        }
     }
 
     /// Whether the runner's debug mode is on.
