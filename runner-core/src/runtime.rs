@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::Location;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context as TaskCx, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -49,6 +49,9 @@ pub(crate) struct Shared {
     phase: AtomicU8,
     /// Tasks spawned and not yet dropped, when `tracked`.
     live_tasks: AtomicUsize,
+    /// Whether a task was ever spawned: touching an unused executor (even `try_tick`)
+    /// allocates its state, which a short-lived runner should not pay for at close.
+    spawned: AtomicBool,
     registry: Mutex<Registry>,
     /// Signalled when a blocking job ends during close.
     jobs_done: Condvar,
@@ -159,6 +162,7 @@ impl Shared {
             unhandled_panic,
             phase: AtomicU8::new(Phase::Running as u8),
             live_tasks: AtomicUsize::new(0),
+            spawned: AtomicBool::new(false),
             registry: Mutex::new(Registry {
                 entries: Slab::new(),
                 live_jobs: 0,
@@ -169,6 +173,17 @@ impl Shared {
             shutdown_wakers: Mutex::new(Slab::new()),
             fatal: Mutex::new(Fatal::default()),
         }
+    }
+
+    #[inline]
+    pub(crate) fn note_spawn(&self) {
+        if !self.spawned.load(Ordering::Relaxed) {
+            self.spawned.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn ever_spawned(&self) -> bool {
+        self.spawned.load(Ordering::Relaxed)
     }
 
     /// The executor, while the runner has not dropped it.

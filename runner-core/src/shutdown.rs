@@ -40,8 +40,9 @@ pub(crate) fn close(live: Live) {
     //    asked are not waited for. A task spawned just before close may not have run yet:
     //    the tasks already queued get a poll first (within a bound, for tasks that
     //    reschedule themselves for ever), so that those that ask are seen.
+    let spawned = shared.ever_spawned();
     for _ in 0..COURTESY_POLLS {
-        if !(local.try_tick() || executor.try_tick()) {
+        if !(local.try_tick() || (spawned && executor.try_tick())) {
             break;
         }
     }

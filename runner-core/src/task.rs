@@ -322,6 +322,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    shared.note_spawn();
     let inner = executor
         .spawn(Tracked::new(future, shared.clone(), location))
         .fallible();
