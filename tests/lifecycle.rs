@@ -324,3 +324,34 @@ fn a_yield_in_the_main_future_lets_the_tasks_it_spawned_run() {
         assert_eq!(ran.load(Ordering::SeqCst), 3);
     }
 }
+
+#[test]
+fn a_task_spawned_from_another_thread_runs_while_main_waits_with_no_task_of_its_own() {
+    let mut r = Runner::new();
+    let handle = r.handle();
+    let (tx, rx) = async_channel_pair();
+    let value = r.run(async move {
+        // Main waits with no task on the runner yet; the spawn from another thread must
+        // still get its task run on this thread.
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            handle.spawn(async move { tx.send(9).await }).detach();
+        });
+        rx.recv().await
+    });
+    assert_eq!(value, 9);
+}
+
+#[test]
+fn main_can_wait_on_a_timer_then_spawn_local_and_spawn() {
+    let r = runner::run(async {
+        async_io::Timer::after(std::time::Duration::from_millis(5)).await;
+        let local = runner::spawn_local(async {
+            async_io::Timer::after(std::time::Duration::from_millis(5)).await;
+            1
+        });
+        let sent = runner::spawn(async { 2 });
+        local.await + sent.await
+    });
+    assert_eq!(r, 3);
+}

@@ -255,6 +255,7 @@ impl Runner {
         // The main future wins a tie. Whichever ends first, the others (the main future
         // included) are dropped inside `block_on`, so on the runner's thread, runner entered.
         let ended = runtime::block_on(
+            shared,
             &live.executor,
             &live.local,
             future::or(

@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     /// Whether a task was ever spawned: touching an unused executor (even `try_tick`)
     /// allocates its state, which a short-lived runner should not pay for at close.
     spawned: AtomicBool,
+    /// The runner thread waiting, with no task yet, for the first spawn.
+    first_spawn: Mutex<Option<Waker>>,
     registry: Mutex<Registry>,
     /// Signalled when a blocking job ends during close.
     jobs_done: Condvar,
@@ -163,6 +165,7 @@ impl Shared {
             phase: AtomicU8::new(Phase::Running as u8),
             live_tasks: AtomicUsize::new(0),
             spawned: AtomicBool::new(false),
+            first_spawn: Mutex::new(None),
             registry: Mutex::new(Registry {
                 entries: Slab::new(),
                 live_jobs: 0,
@@ -177,13 +180,39 @@ impl Shared {
 
     #[inline]
     pub(crate) fn note_spawn(&self) {
-        if !self.spawned.load(Ordering::Relaxed) {
-            self.spawned.store(true, Ordering::Relaxed);
+        if !self.spawned.load(Ordering::Acquire) {
+            self.first_spawn();
+        }
+    }
+
+    #[cold]
+    fn first_spawn(&self) {
+        let mut waiting = lock(&self.first_spawn);
+        self.spawned.store(true, Ordering::Release);
+        if let Some(waker) = waiting.take() {
+            drop(waiting);
+            waker.wake();
         }
     }
 
     pub(crate) fn ever_spawned(&self) -> bool {
-        self.spawned.load(Ordering::Relaxed)
+        self.spawned.load(Ordering::Acquire)
+    }
+
+    /// Whether a task was ever spawned; if not, `waker` is woken at the first spawn.
+    pub(crate) fn await_first_spawn(&self, waker: &Waker) -> bool {
+        if self.ever_spawned() {
+            return true;
+        }
+        let mut waiting = lock(&self.first_spawn);
+        if self.ever_spawned() {
+            return true;
+        }
+        match &mut *waiting {
+            Some(stored) => stored.clone_from(waker),
+            None => *waiting = Some(waker.clone()),
+        }
+        false
     }
 
     /// The executor, while the runner has not dropped it.
@@ -491,6 +520,15 @@ impl LocalSide {
         self.executor.spawn(future)
     }
 
+    /// Whether a local task was ever spawned; if not, `waker` is woken at the first one.
+    pub(crate) fn await_first_spawn(&self, waker: &Waker) -> bool {
+        if self.used.get() {
+            return true;
+        }
+        self.waiting.set(Some(waker.clone()));
+        false
+    }
+
     /// Runs one queued local task, if any; false when there was none.
     pub(crate) fn try_tick(&self) -> bool {
         self.used.get() && self.executor.try_tick()
@@ -514,19 +552,37 @@ impl LocalSide {
 /// Runs the runner's tasks on this thread (the local ones too, once there are any), with
 /// timers and I/O, until `until` completes.
 pub(crate) fn block_on<T>(
+    shared: &Shared,
     executor: &Executor<'static>,
     local: &LocalSide,
     until: impl Future<Output = T>,
 ) -> T {
     async_io::block_on(async {
         let mut until = std::pin::pin!(until);
-        // A future that is done at its first poll never needs the executor: its state and
-        // run queue are not even allocated then.
-        if let Some(done) = futures_lite::future::poll_once(until.as_mut()).await {
+        // While no task exists, `until` is polled on its own: the executor's state and run
+        // queue are not even allocated, and a program whose main future only awaits timers
+        // and I/O never pays for them. The first spawn ends this phase. (An executor from a
+        // factory may hold other users' tasks, which `until` may await: it runs at once.)
+        if !shared.tracked {
+            let first_task = std::future::poll_fn(|cx| {
+                if shared.await_first_spawn(cx.waker()) || local.await_first_spawn(cx.waker()) {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            });
+            let alone = futures_lite::future::or(async { Some(until.as_mut().await) }, async {
+                first_task.await;
+                None
+            });
+            if let Some(done) = alone.await {
+                return done;
+            }
+        } else if let Some(done) = futures_lite::future::poll_once(until.as_mut()).await {
             return done;
         }
-        // It was just polled: the tasks it woke (or spawned) run before its next poll, as
-        // they would have had the executor been running from the start.
+        // `until` was just polled (and spawned): the tasks it woke or spawned run before its
+        // next poll, as they would have had the executor been running from the start.
         let mut just_polled = true;
         let until = std::future::poll_fn(|cx| {
             if std::mem::take(&mut just_polled) {

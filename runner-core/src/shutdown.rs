@@ -49,6 +49,7 @@ pub(crate) fn close(live: Live) {
     if shared.awaiting_shutdown() > 0 {
         let deadline = Instant::now() + shutdown_grace;
         runtime::block_on(
+            &shared,
             &executor,
             &local,
             future::or(shared.cleanup_done(), async move {
@@ -72,7 +73,7 @@ pub(crate) fn close(live: Live) {
         // A shared executor: run it until each of our tasks, woken by `cancel_all`, has
         // seen the cancellation and dropped its future.
         if shared.live_tasks() > 0 {
-            runtime::block_on(&executor, &local, shared.tasks_gone());
+            runtime::block_on(&shared, &executor, &local, shared.tasks_gone());
         }
         Some((executor, local))
     } else {
@@ -105,7 +106,7 @@ pub(crate) fn close(live: Live) {
     if let Some((executor, local)) = &kept
         && shared.live_tasks() > 0
     {
-        runtime::block_on(executor, local, shared.tasks_gone());
+        runtime::block_on(&shared, executor, local, shared.tasks_gone());
     }
     drop(entered);
     drop(kept);
