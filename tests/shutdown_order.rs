@@ -194,6 +194,42 @@ fn close_does_not_wait_for_tasks_that_never_asked() {
 }
 
 #[test]
+fn close_ends_the_grace_period_as_soon_as_the_tasks_that_asked_are_gone() {
+    // The tasks register for the grace period from inside their poll, on whichever of the
+    // runner's threads polls them; each must leave the registry when it ends, or close
+    // would wait out the whole grace period.
+    for debug in [false, true] {
+        let cleaned = Arc::new(AtomicUsize::new(0));
+        let mut r = Runner::builder()
+            .threads(2)
+            .debug(debug)
+            .shutdown_grace(Duration::from_secs(60))
+            .build();
+        let c = cleaned.clone();
+        r.run(async move {
+            for _ in 0..8 {
+                let c = c.clone();
+                runner::spawn(async move {
+                    runner::shutdown_requested().await;
+                    async_io::Timer::after(Duration::from_millis(10)).await;
+                    c.fetch_add(1, Ordering::SeqCst);
+                })
+                .detach();
+            }
+            futures_lite::future::yield_now().await;
+        });
+        let started = Instant::now();
+        r.close();
+        assert_eq!(cleaned.load(Ordering::SeqCst), 8, "debug {debug}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "debug {debug}: close waited {:?} for tasks that had finished",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
 fn shutdown_requested_after_the_signal_completes_at_once() {
     let finished = Arc::new(AtomicUsize::new(0));
     let mut r = Runner::new();

@@ -7,19 +7,33 @@
 //! four nodes for 10,000 variables), never the whole map.
 //!
 //! A task owns its snapshot and swaps it in as the thread's current context for each poll;
-//! a task that touches no variable pays two thread-local swaps per poll and nothing else.
+//! a task that touches no variable pays one thread-local swap in and one out per poll.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::runtime::{CurrentTask, Key};
 use crate::trie::{Map, Value};
 
 thread_local! {
-    /// The context the code running on this thread sees.
-    static CURRENT: std::cell::Cell<Map> = const { std::cell::Cell::new(Map::EMPTY) };
+    /// What the code running on this thread sees: its context, and the task it belongs to.
+    /// One thread-local for both, so that a task's poll enters and leaves them together.
+    static CURRENT: Current = const {
+        Current {
+            map: Cell::new(Map::EMPTY),
+            task: Cell::new(None),
+        }
+    };
+}
+
+struct Current {
+    map: Cell<Map>,
+    task: Cell<Option<CurrentTask>>,
 }
 
 /// Source of variable identities: 0 means "not yet assigned".
@@ -28,9 +42,9 @@ static NEXT_VAR_ID: AtomicU64 = AtomicU64::new(1);
 /// Takes a snapshot of this thread's current context (O(1)).
 pub(crate) fn snapshot() -> Map {
     CURRENT.with(|current| {
-        let map = current.take();
+        let map = current.map.take();
         let copy = map.clone();
-        current.set(map);
+        current.map.set(map);
         copy
     })
 }
@@ -41,7 +55,7 @@ pub(crate) fn snapshot() -> Map {
 /// without an allocation.
 #[inline]
 pub(crate) fn swap_current(map: Map) -> Map {
-    CURRENT.with(|current| current.replace(map))
+    CURRENT.with(|current| current.map.replace(map))
 }
 
 /// Runs `f` with `map` as the current context and returns the map as `f` left it.
@@ -68,9 +82,48 @@ pub(crate) fn run_in<R>(map: &mut Map, f: impl FnOnce() -> R) -> R {
 
 fn with_current<R>(f: impl FnOnce(&mut Map) -> R) -> R {
     CURRENT.with(|current| {
-        let mut map = current.take();
+        let mut map = current.map.take();
         let result = f(&mut map);
-        current.set(map);
+        current.map.set(map);
+        result
+    })
+}
+
+/// Polls a task: runs `poll` with `map` as the current context and `task` as the current
+/// task, entering and leaving both in one thread-local access each. Returns what `poll`
+/// returned or the payload of its panic, and the task's registry key, which the poll may
+/// have just created. Catching the panic here is what lets the thread-local be restored
+/// without a guard.
+#[inline]
+pub(crate) fn poll_task<R>(
+    map: &mut Map,
+    task: CurrentTask,
+    poll: impl FnOnce() -> R,
+) -> (std::thread::Result<R>, Option<Key>) {
+    let entering = std::mem::take(map);
+    let (previous_map, previous_task) = CURRENT.with(|current| {
+        (
+            current.map.replace(entering),
+            current.task.replace(Some(task)),
+        )
+    });
+    let polled = catch_unwind(AssertUnwindSafe(poll));
+    let (left_map, left_task) = CURRENT.with(|current| {
+        (
+            current.map.replace(previous_map),
+            current.task.replace(previous_task),
+        )
+    });
+    *map = left_map;
+    (polled, left_task.and_then(|task| task.key))
+}
+
+/// Runs `f` on the task being polled on this thread, if any: `None` outside a task.
+pub(crate) fn with_current_task<R>(f: impl FnOnce(&mut Option<CurrentTask>) -> R) -> R {
+    CURRENT.with(|current| {
+        let mut task = current.task.get();
+        let result = f(&mut task);
+        current.task.set(task);
         result
     })
 }

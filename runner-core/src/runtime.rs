@@ -114,14 +114,16 @@ pub(crate) enum Outcome<T> {
 pub(crate) struct PanicSlot {
     payload: Option<Payload>,
     location: &'static Location<'static>,
-    shared: Arc<Shared>,
+    /// Whose `unhandled_panic` policy applies; `None` (a task polled off its runner's
+    /// threads, which a runner's own executor never does) reports it.
+    shared: Option<Arc<Shared>>,
 }
 
 impl PanicSlot {
     pub(crate) fn new(
         payload: Payload,
         location: &'static Location<'static>,
-        shared: Arc<Shared>,
+        shared: Option<Arc<Shared>>,
     ) -> Box<Self> {
         Box::new(PanicSlot {
             payload: Some(payload),
@@ -141,7 +143,10 @@ impl PanicSlot {
 impl Drop for PanicSlot {
     fn drop(&mut self) {
         if let Some(payload) = self.payload.take() {
-            self.shared.unobserved_panic(self.location, payload);
+            match &self.shared {
+                Some(shared) => shared.unobserved_panic(self.location, payload),
+                None => report_panic(self.location, &*payload),
+            }
         }
     }
 }
@@ -611,8 +616,6 @@ struct ThreadRuntime {
 
 thread_local! {
     static RUNTIME: RefCell<Option<ThreadRuntime>> = const { RefCell::new(None) };
-    /// The task being polled on this thread.
-    static CURRENT_TASK: Cell<Option<CurrentTask>> = const { Cell::new(None) };
 }
 
 /// Makes this thread run for `shared` until the guard drops; restores what was there.
@@ -691,50 +694,18 @@ pub(crate) struct CurrentTask {
     pub(crate) location: &'static Location<'static>,
 }
 
-/// Marks a task as the one being polled until the guard drops.
-#[inline]
-pub(crate) fn enter_task(key: Option<Key>, location: &'static Location<'static>) -> TaskGuard {
-    TaskGuard {
-        previous: CURRENT_TASK.with(|current| current.replace(Some(CurrentTask { key, location }))),
-    }
-}
-
-pub(crate) struct TaskGuard {
-    previous: Option<CurrentTask>,
-}
-
-impl TaskGuard {
-    /// Leaves the task; returns its registry key, which the poll may have just created.
-    #[inline]
-    pub(crate) fn leave(self) -> Option<Key> {
-        let current = CURRENT_TASK.with(|current| current.replace(self.previous));
-        std::mem::forget(self);
-        current.and_then(|task| task.key)
-    }
-}
-
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        CURRENT_TASK.with(|current| current.set(self.previous));
-    }
-}
-
 /// Runs `f` on the registry key of the task being polled, creating the key if the task has
 /// none yet; does nothing outside a task.
 pub(crate) fn with_current_task_key(shared: &Shared, f: impl FnOnce(Key)) {
-    CURRENT_TASK.with(|current| {
-        let Some(mut task) = current.get() else {
-            return;
-        };
-        let key = match task.key {
-            Some(key) => key,
-            None => {
-                let key = shared.register(task.location, Kind::Task, None);
-                task.key = Some(key);
-                current.set(Some(task));
-                key
-            }
-        };
-        f(key);
+    let key = crate::context::with_current_task(|task| {
+        let task = task.as_mut()?;
+        Some(
+            *task
+                .key
+                .get_or_insert_with(|| shared.register(task.location, Kind::Task, None)),
+        )
     });
+    if let Some(key) = key {
+        f(key);
+    }
 }

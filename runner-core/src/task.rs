@@ -19,7 +19,7 @@ use pin_project_lite::pin_project;
 
 use crate::context;
 use crate::debug::{self, Spawned};
-use crate::runtime::{self, Key, Kind, Outcome, PanicSlot, Shared};
+use crate::runtime::{self, CurrentTask, Key, Kind, Outcome, PanicSlot, Shared};
 use crate::trie::Map;
 
 pin_project! {
@@ -28,8 +28,13 @@ pin_project! {
         #[pin]
         future: Option<F>,
         context: Map,
-        shared: Arc<Shared>,
         location: &'static Location<'static>,
+        // Set when the task needs its runner outside a poll: on a factory's executor (close
+        // counts and wakes it), in debug mode (slow polls, naming it at close), or once it
+        // has a registry entry to leave. Left out otherwise, the common case, so that a
+        // spawn does not touch the runner's reference count: a poll that needs the runner
+        // finds it in the thread-local of the runner thread polling it.
+        shared: Option<Arc<Shared>>,
         // The task's registry entry, made when close first needs to reach the task. A u32
         // beside the flag keeps both in one word: every spawned task carries them.
         key: Option<Key>,
@@ -42,11 +47,13 @@ pin_project! {
             // Still holding the future here means the task was cancelled: its handle was
             // dropped, or its executor went away.
             drop_in_context(this.future.as_mut(), this.context, this.location);
-            if let Some(key) = this.key.take() {
-                this.shared.unregister(key);
-            }
-            if this.shared.tracked {
-                this.shared.task_dropped();
+            if let Some(shared) = this.shared.as_ref() {
+                if let Some(key) = this.key.take() {
+                    shared.unregister(key);
+                }
+                if shared.tracked {
+                    shared.task_dropped();
+                }
             }
         }
     }
@@ -55,7 +62,7 @@ pin_project! {
 impl<F: Future> Tracked<F> {
     /// Wraps `future` for `shared`; panics when the runner is closed.
     #[track_caller]
-    fn new(future: F, shared: Arc<Shared>, location: &'static Location<'static>) -> Self {
+    fn new(future: F, shared: &Arc<Shared>, location: &'static Location<'static>) -> Self {
         if shared.tracked {
             shared.task_spawned();
         }
@@ -66,8 +73,8 @@ impl<F: Future> Tracked<F> {
         Tracked {
             future: Some(future),
             context: context::snapshot(),
-            shared,
             location,
+            shared: (shared.tracked || shared.debug).then(|| shared.clone()),
             key,
             waker_stored: false,
         }
@@ -79,49 +86,61 @@ impl<F: Future> Future for Tracked<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        if this.shared.is_cancelling() {
+        if let Some(shared) = this.shared.as_ref()
+            && shared.is_cancelling()
+        {
             drop_in_context(this.future.as_mut(), this.context, this.location);
             return Poll::Ready(Outcome::Cancelled);
         }
         if this.future.is_none() {
             return Poll::Ready(Outcome::Cancelled);
         }
-        let started = this.shared.debug.then(Instant::now);
-        let task = runtime::enter_task(*this.key, this.location);
+        let debug = this.shared.as_ref().filter(|shared| shared.debug);
+        let started = debug.map(|_| Instant::now());
+        let current = CurrentTask {
+            key: *this.key,
+            location: this.location,
+        };
         let mut future = this.future.as_mut();
-        let polled = context::run_in(this.context, || {
-            catch_unwind(AssertUnwindSafe(|| {
-                let polled = future.as_mut().as_pin_mut().map(|f| f.poll(cx));
-                if let Some(Poll::Ready(_)) = polled {
-                    // Dropped at once, still inside the task's context: its destructors
-                    // see the task's variables (a panic there is the task's panic).
-                    future.set(None);
-                }
-                polled.unwrap_or(Poll::Pending)
-            }))
+        let (polled, key) = context::poll_task(this.context, current, || {
+            let polled = future.as_mut().as_pin_mut().map(|f| f.poll(cx));
+            if let Some(Poll::Ready(_)) = polled {
+                // Dropped at once, still inside the task's context: its destructors
+                // see the task's variables (a panic there is the task's panic).
+                future.set(None);
+            }
+            polled.unwrap_or(Poll::Pending)
         });
-        // `shutdown_requested()` may have registered the task during the poll.
-        *this.key = task.leave();
-        if let Some(started) = started {
+        // `shutdown_requested()` may have registered the task during the poll, with the
+        // runner of this thread: the task leaves the registry of that runner.
+        if key.is_some() && this.key.is_none() && this.shared.is_none() {
+            *this.shared = runtime::current();
+        }
+        *this.key = key;
+        if let Some(shared) = this.shared.as_ref().filter(|shared| shared.debug)
+            && let Some(started) = started
+        {
             let took = started.elapsed();
-            if took > this.shared.slow_poll_threshold {
+            if took > shared.slow_poll_threshold {
                 debug::report_slow_poll(
                     Spawned::Task(this.location),
                     took,
-                    this.shared.slow_poll_threshold,
+                    shared.slow_poll_threshold,
                 );
             }
         }
         match polled {
             Ok(Poll::Pending) => {
-                if this.shared.tracked && !*this.waker_stored {
+                if let Some(shared) = this.shared.as_ref()
+                    && shared.tracked
+                    && !*this.waker_stored
+                {
                     // The task's waker never changes: store it once, for close to wake it.
                     match *this.key {
-                        Some(key) => this.shared.store_waker(key, cx.waker()),
+                        Some(key) => shared.store_waker(key, cx.waker()),
                         None => {
                             let waker = Some(cx.waker().clone());
-                            *this.key =
-                                Some(this.shared.register(this.location, Kind::Task, waker));
+                            *this.key = Some(shared.register(this.location, Kind::Task, waker));
                         }
                     }
                     *this.waker_stored = true;
@@ -131,7 +150,9 @@ impl<F: Future> Future for Tracked<F> {
             Ok(Poll::Ready(output)) => Poll::Ready(Outcome::Done(output)),
             Err(payload) => {
                 drop_in_context(this.future.as_mut(), this.context, this.location);
-                let slot = PanicSlot::new(payload, this.location, this.shared.clone());
+                // A task of the runner's own executor is only ever polled on its threads.
+                let shared = this.shared.clone().or_else(runtime::current);
+                let slot = PanicSlot::new(payload, this.location, shared);
                 Poll::Ready(Outcome::Panicked(slot))
             }
         }
@@ -313,7 +334,7 @@ impl<T> fmt::Debug for Task<T> {
 /// Spawns `future` onto `executor` for `shared`, in a copy of the current context.
 #[track_caller]
 pub(crate) fn spawn_on<F>(
-    shared: Arc<Shared>,
+    shared: &Arc<Shared>,
     executor: &Executor<'static>,
     future: F,
     location: &'static Location<'static>,
@@ -324,9 +345,9 @@ where
 {
     shared.note_spawn();
     let inner = executor
-        .spawn(Tracked::new(future, shared.clone(), location))
+        .spawn(Tracked::new(future, shared, location))
         .fallible();
-    Task::new(inner, &shared, location, Kind::Task)
+    Task::new(inner, shared, location, Kind::Task)
 }
 
 #[track_caller]
@@ -364,7 +385,7 @@ where
 {
     let location = Location::caller();
     let spawned = runtime::with_current(|shared, executor, _| match executor {
-        Some(executor) => spawn_on(shared.clone(), executor, future, location),
+        Some(executor) => spawn_on(shared, executor, future, location),
         None => closed(),
     });
     spawned.unwrap_or_else(|| {
@@ -403,7 +424,7 @@ where
     let spawned = runtime::with_current(|shared, executor, local| match (executor, local) {
         (Some(_), Some(local)) => {
             let inner = local
-                .spawn(Tracked::new(future, shared.clone(), location))
+                .spawn(Tracked::new(future, shared, location))
                 .fallible();
             Some(Task::new(inner, shared, location, Kind::Task))
         }
@@ -469,9 +490,11 @@ where
         let ran = context::run_in(&mut job_context, || catch_unwind(AssertUnwindSafe(f)));
         let outcome = match ran {
             Ok(value) => Outcome::Done(value),
-            Err(payload) => {
-                Outcome::Panicked(PanicSlot::new(payload, location, guard.shared.clone()))
-            }
+            Err(payload) => Outcome::Panicked(PanicSlot::new(
+                payload,
+                location,
+                Some(guard.shared.clone()),
+            )),
         };
         drop(job_context);
         drop(guard);
@@ -546,7 +569,7 @@ impl Handle {
         F::Output: Send + 'static,
     {
         match self.shared.executor() {
-            Some(executor) => spawn_on(self.shared.clone(), &executor, future, Location::caller()),
+            Some(executor) => spawn_on(&self.shared, &executor, future, Location::caller()),
             None => closed(),
         }
     }
