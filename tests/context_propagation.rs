@@ -194,6 +194,51 @@ async fn spawn_local_copies_the_context_too() {
 }
 
 #[test]
+fn a_variable_set_by_a_task_spawned_where_none_was_set_stays_that_tasks() {
+    // Where no variable is set, a poll swaps no context in or out: what a task sets must
+    // still be taken back into the task, and nobody polled after it may see it.
+    let mut r = Runner::new();
+    let (setter, bystanders, main) = r.run(async {
+        assert_eq!(Context::current().len(), 0);
+        let setter = runner::spawn(async {
+            let mut seen = Vec::new();
+            for round in 0..3_u64 {
+                let _ = REQUEST.set(round);
+                futures_lite::future::yield_now().await;
+                seen.push(REQUEST.get());
+            }
+            seen
+        });
+        let bystanders: Vec<_> = (0..3)
+            .map(|_| {
+                runner::spawn(async {
+                    let mut seen = Vec::new();
+                    for _ in 0..3 {
+                        seen.push(REQUEST.get());
+                        futures_lite::future::yield_now().await;
+                    }
+                    seen
+                })
+            })
+            .collect();
+        let setter = setter.await;
+        let mut seen = Vec::new();
+        for task in bystanders {
+            seen.extend(task.await);
+        }
+        (setter, seen, REQUEST.get())
+    });
+    assert_eq!(setter, [Some(0), Some(1), Some(2)]);
+    assert_eq!(bystanders, [None; 9]);
+    assert_eq!(main, None);
+    assert_eq!(
+        REQUEST.get(),
+        None,
+        "nothing leaks out of the runner either"
+    );
+}
+
+#[test]
 fn a_thousand_concurrent_tasks_each_with_its_own_value() {
     let mut r = Runner::builder().threads(2).build();
     let ok = r.run(async {

@@ -21,19 +21,27 @@ use crate::runtime::{CurrentTask, Key};
 use crate::trie::{Map, Value};
 
 thread_local! {
-    /// What the code running on this thread sees: its context, and the task it belongs to.
-    /// One thread-local for both, so that a task's poll enters and leaves them together.
-    static CURRENT: Current = const {
-        Current {
-            map: Cell::new(Map::EMPTY),
+    /// The context the code running on this thread sees.
+    static CURRENT: Cell<Map> = const { Cell::new(Map::EMPTY) };
+    /// What every poll reads, kept in a thread-local without a destructor, the cheapest
+    /// kind to reach: the task being polled, and whether `CURRENT` is the empty map, so
+    /// that a task with no variables polled where none are set swaps no context at all.
+    static NOW: Now = const {
+        Now {
             task: Cell::new(None),
+            context_is_pristine: Cell::new(true),
         }
     };
 }
 
-struct Current {
-    map: Cell<Map>,
+struct Now {
     task: Cell<Option<CurrentTask>>,
+    /// Kept equal to `CURRENT`'s `is_pristine()` by every function that writes `CURRENT`.
+    context_is_pristine: Cell<bool>,
+}
+
+fn set_context_is_pristine(empty: bool) {
+    NOW.with(|now| now.context_is_pristine.set(empty));
 }
 
 /// Source of variable identities: 0 means "not yet assigned".
@@ -42,9 +50,9 @@ static NEXT_VAR_ID: AtomicU64 = AtomicU64::new(1);
 /// Takes a snapshot of this thread's current context (O(1)).
 pub(crate) fn snapshot() -> Map {
     CURRENT.with(|current| {
-        let map = current.map.take();
+        let map = current.take();
         let copy = map.clone();
-        current.map.set(map);
+        current.set(map);
         copy
     })
 }
@@ -55,7 +63,8 @@ pub(crate) fn snapshot() -> Map {
 /// without an allocation.
 #[inline]
 pub(crate) fn swap_current(map: Map) -> Map {
-    CURRENT.with(|current| current.map.replace(map))
+    set_context_is_pristine(map.is_pristine());
+    CURRENT.with(|current| current.replace(map))
 }
 
 /// Runs `f` with `map` as the current context and returns the map as `f` left it.
@@ -82,48 +91,49 @@ pub(crate) fn run_in<R>(map: &mut Map, f: impl FnOnce() -> R) -> R {
 
 fn with_current<R>(f: impl FnOnce(&mut Map) -> R) -> R {
     CURRENT.with(|current| {
-        let mut map = current.map.take();
+        let mut map = current.take();
         let result = f(&mut map);
-        current.map.set(map);
+        set_context_is_pristine(map.is_pristine());
+        current.set(map);
         result
     })
 }
 
 /// Polls a task: runs `poll` with `map` as the current context and `task` as the current
-/// task, entering and leaving both in one thread-local access each. Returns what `poll`
-/// returned or the payload of its panic, and the task's registry key, which the poll may
-/// have just created. Catching the panic here is what lets the thread-local be restored
-/// without a guard.
+/// task. Returns what `poll` returned or the payload of its panic, and the task's registry
+/// key, which the poll may have just created. Catching the panic here is what lets the
+/// thread-locals be restored without a guard.
 #[inline]
 pub(crate) fn poll_task<R>(
     map: &mut Map,
     task: CurrentTask,
     poll: impl FnOnce() -> R,
 ) -> (std::thread::Result<R>, Option<Key>) {
-    let entering = std::mem::take(map);
-    let (previous_map, previous_task) = CURRENT.with(|current| {
-        (
-            current.map.replace(entering),
-            current.task.replace(Some(task)),
-        )
-    });
+    let (previous_task, context_is_pristine) =
+        NOW.with(|now| (now.task.replace(Some(task)), now.context_is_pristine.get()));
+    // When the thread's context already is the task's (neither has a variable set, the
+    // common case), nothing is swapped in; a variable the poll sets stays the task's.
+    let previous_map =
+        (!(context_is_pristine && map.is_pristine())).then(|| swap_current(std::mem::take(map)));
     let polled = catch_unwind(AssertUnwindSafe(poll));
-    let (left_map, left_task) = CURRENT.with(|current| {
-        (
-            current.map.replace(previous_map),
-            current.task.replace(previous_task),
-        )
-    });
-    *map = left_map;
+    match previous_map {
+        Some(previous_map) => *map = swap_current(previous_map),
+        None => {
+            if !NOW.with(|now| now.context_is_pristine.get()) {
+                *map = swap_current(Map::EMPTY);
+            }
+        }
+    }
+    let left_task = NOW.with(|now| now.task.replace(previous_task));
     (polled, left_task.and_then(|task| task.key))
 }
 
 /// Runs `f` on the task being polled on this thread, if any: `None` outside a task.
 pub(crate) fn with_current_task<R>(f: impl FnOnce(&mut Option<CurrentTask>) -> R) -> R {
-    CURRENT.with(|current| {
-        let mut task = current.task.get();
+    NOW.with(|now| {
+        let mut task = now.task.get();
         let result = f(&mut task);
-        current.task.set(task);
+        now.task.set(task);
         result
     })
 }

@@ -43,6 +43,13 @@ enum Slot {
 impl Map {
     pub(crate) const EMPTY: Map = Map { root: None };
 
+    /// Whether this is the map no variable was ever set in (not merely one whose
+    /// variables were all reset): the one that needs no swapping.
+    #[inline]
+    pub(crate) fn is_pristine(&self) -> bool {
+        self.root.is_none()
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.root.as_ref().map_or(0, |root| root.len)
     }
