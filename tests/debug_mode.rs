@@ -169,6 +169,35 @@ fn a_dropped_running_task_and_tasks_cancelled_at_close_are_named() {
 }
 
 #[test]
+fn a_running_task_whose_handle_is_dropped_off_the_runner_threads_is_named() {
+    if common::is_child() {
+        let mut r = Runner::builder().debug(true).build();
+        let handle = r.handle();
+        // Spawned and dropped on a thread that runs no runner: still the program's doing.
+        std::thread::spawn(move || {
+            let task = handle.spawn(std::future::pending::<()>());
+            drop(task);
+        })
+        .join()
+        .unwrap();
+        r.run(futures_lite::future::yield_now());
+        r.close();
+        return;
+    }
+    let stderr = child_stderr(
+        "a_running_task_whose_handle_is_dropped_off_the_runner_threads_is_named",
+        &[],
+    );
+    let reports = reports(&stderr);
+    assert_eq!(reports.len(), 1, "{stderr}");
+    assert!(
+        reports[0].starts_with("[runner] task spawned at tests/debug_mode.rs:")
+            && reports[0].contains("was cancelled because its Task handle was dropped"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn with_debug_off_nothing_is_reported() {
     if common::is_child() {
         let mut r = Runner::builder().debug(false).build();

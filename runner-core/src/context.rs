@@ -49,6 +49,9 @@ static NEXT_VAR_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Takes a snapshot of this thread's current context (O(1)).
 pub(crate) fn snapshot() -> Map {
+    if NOW.with(|now| now.context_is_pristine.get()) {
+        return Map::EMPTY;
+    }
     CURRENT.with(|current| {
         let map = current.take();
         let copy = map.clone();

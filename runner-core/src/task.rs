@@ -10,7 +10,7 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskCx, Poll};
+use std::task::{Context as TaskCx, Poll, Waker};
 use std::time::Instant;
 
 use async_executor::Executor;
@@ -29,16 +29,13 @@ pin_project! {
         future: Option<F>,
         context: Map,
         location: &'static Location<'static>,
-        // Set when the task needs its runner outside a poll: on a factory's executor (close
+        // What a task needs of its runner outside a poll: on a factory's executor (close
         // counts and wakes it), in debug mode (slow polls, naming it at close), or once it
         // has a registry entry to leave. Left out otherwise, the common case, so that a
-        // spawn does not touch the runner's reference count: a poll that needs the runner
-        // finds it in the thread-local of the runner thread polling it.
-        shared: Option<Arc<Shared>>,
-        // The task's registry entry, made when close first needs to reach the task. A u32
-        // beside the flag keeps both in one word: every spawned task carries them.
-        key: Option<Key>,
-        waker_stored: bool,
+        // spawn neither allocates it nor touches the runner's reference count, and the
+        // task is a word smaller: a poll that needs the runner finds it in the thread-local
+        // of the runner thread polling it.
+        watch: Option<Box<Watch>>,
     }
 
     impl<F> PinnedDrop for Tracked<F> {
@@ -47,16 +44,24 @@ pin_project! {
             // Still holding the future here means the task was cancelled: its handle was
             // dropped, or its executor went away.
             drop_in_context(this.future.as_mut(), this.context, this.location);
-            if let Some(shared) = this.shared.as_ref() {
-                if let Some(key) = this.key.take() {
-                    shared.unregister(key);
+            if let Some(watch) = this.watch.take() {
+                if let Some(key) = watch.key {
+                    watch.shared.unregister(key);
                 }
-                if shared.tracked {
-                    shared.task_dropped();
+                if watch.shared.tracked {
+                    watch.shared.task_dropped();
                 }
             }
         }
     }
+}
+
+/// A task's link to its runner, for the tasks that need one (see `Tracked::watch`).
+struct Watch {
+    shared: Arc<Shared>,
+    /// The task's registry entry, made when close first needs to reach the task.
+    key: Option<Key>,
+    waker_stored: bool,
 }
 
 impl<F: Future> Tracked<F> {
@@ -66,17 +71,21 @@ impl<F: Future> Tracked<F> {
         if shared.tracked {
             shared.task_spawned();
         }
-        // In debug mode every task is registered at once, so that close can name it.
-        let key = shared
-            .debug
-            .then(|| shared.register(location, Kind::Task, None));
+        let watch = (shared.tracked || shared.debug).then(|| {
+            Box::new(Watch {
+                shared: shared.clone(),
+                // In debug mode every task is registered at once, so that close can name it.
+                key: shared
+                    .debug
+                    .then(|| shared.register(location, Kind::Task, None)),
+                waker_stored: false,
+            })
+        });
         Tracked {
             future: Some(future),
             context: context::snapshot(),
             location,
-            shared: (shared.tracked || shared.debug).then(|| shared.clone()),
-            key,
-            waker_stored: false,
+            watch,
         }
     }
 }
@@ -84,10 +93,11 @@ impl<F: Future> Tracked<F> {
 impl<F: Future> Future for Tracked<F> {
     type Output = Outcome<F::Output>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        if let Some(shared) = this.shared.as_ref()
-            && shared.is_cancelling()
+        if let Some(watch) = this.watch.as_deref()
+            && watch.shared.is_cancelling()
         {
             drop_in_context(this.future.as_mut(), this.context, this.location);
             return Poll::Ready(Outcome::Cancelled);
@@ -95,10 +105,14 @@ impl<F: Future> Future for Tracked<F> {
         if this.future.is_none() {
             return Poll::Ready(Outcome::Cancelled);
         }
-        let debug = this.shared.as_ref().filter(|shared| shared.debug);
-        let started = debug.map(|_| Instant::now());
+        let started = this
+            .watch
+            .as_deref()
+            .filter(|watch| watch.shared.debug)
+            .map(|_| Instant::now());
+        let known_key = this.watch.as_deref().and_then(|watch| watch.key);
         let current = CurrentTask {
-            key: *this.key,
+            key: known_key,
             location: this.location,
         };
         let mut future = this.future.as_mut();
@@ -111,39 +125,21 @@ impl<F: Future> Future for Tracked<F> {
             }
             polled.unwrap_or(Poll::Pending)
         });
-        // `shutdown_requested()` may have registered the task during the poll, with the
-        // runner of this thread: the task leaves the registry of that runner.
-        if key.is_some() && this.key.is_none() && this.shared.is_none() {
-            *this.shared = runtime::current();
+        if key != known_key {
+            // `shutdown_requested()` registered the task during the poll, with the runner
+            // of this thread: the task leaves the registry of that runner.
+            note_registered(this.watch, key);
         }
-        *this.key = key;
-        if let Some(shared) = this.shared.as_ref().filter(|shared| shared.debug)
-            && let Some(started) = started
-        {
-            let took = started.elapsed();
-            if took > shared.slow_poll_threshold {
-                debug::report_slow_poll(
-                    Spawned::Task(this.location),
-                    took,
-                    shared.slow_poll_threshold,
-                );
-            }
+        if let Some(started) = started {
+            check_slow_poll(this.watch.as_deref(), started, this.location);
         }
         match polled {
             Ok(Poll::Pending) => {
-                if let Some(shared) = this.shared.as_ref()
-                    && shared.tracked
-                    && !*this.waker_stored
+                if let Some(watch) = this.watch.as_deref_mut()
+                    && watch.shared.tracked
+                    && !watch.waker_stored
                 {
-                    // The task's waker never changes: store it once, for close to wake it.
-                    match *this.key {
-                        Some(key) => shared.store_waker(key, cx.waker()),
-                        None => {
-                            let waker = Some(cx.waker().clone());
-                            *this.key = Some(shared.register(this.location, Kind::Task, waker));
-                        }
-                    }
-                    *this.waker_stored = true;
+                    remember_waker(watch, this.location, cx.waker());
                 }
                 Poll::Pending
             }
@@ -151,12 +147,60 @@ impl<F: Future> Future for Tracked<F> {
             Err(payload) => {
                 drop_in_context(this.future.as_mut(), this.context, this.location);
                 // A task of the runner's own executor is only ever polled on its threads.
-                let shared = this.shared.clone().or_else(runtime::current);
+                let shared = match this.watch.as_deref() {
+                    Some(watch) => Some(watch.shared.clone()),
+                    None => runtime::current(),
+                };
                 let slot = PanicSlot::new(payload, this.location, shared);
                 Poll::Ready(Outcome::Panicked(slot))
             }
         }
     }
+}
+
+/// Keeps the registry key a poll gave the task, with the runner it belongs to.
+#[cold]
+fn note_registered(watch: &mut Option<Box<Watch>>, key: Option<Key>) {
+    match watch {
+        Some(watch) => watch.key = key,
+        None => {
+            *watch = runtime::current().map(|shared| {
+                Box::new(Watch {
+                    shared,
+                    key,
+                    waker_stored: false,
+                })
+            });
+        }
+    }
+}
+
+/// Reports a poll that took longer than the debug-mode threshold.
+#[cold]
+fn check_slow_poll(watch: Option<&Watch>, started: Instant, location: &'static Location<'static>) {
+    let took = started.elapsed();
+    if let Some(watch) = watch
+        && took > watch.shared.slow_poll_threshold
+    {
+        let threshold = watch.shared.slow_poll_threshold;
+        debug::report_slow_poll(Spawned::Task(location), took, threshold);
+    }
+}
+
+/// Stores a waiting task's waker in the registry of its factory-made executor's runner,
+/// for close to wake and cancel it. A task's waker never changes: this happens once.
+#[cold]
+fn remember_waker(watch: &mut Watch, location: &'static Location<'static>, waker: &Waker) {
+    match watch.key {
+        Some(key) => watch.shared.store_waker(key, waker),
+        None => {
+            let key = watch
+                .shared
+                .register(location, Kind::Task, Some(waker.clone()));
+            watch.key = Some(key);
+        }
+    }
+    watch.waker_stored = true;
 }
 
 /// Drops a task's future inside the task's context, so that its destructors see the
@@ -199,24 +243,24 @@ fn drop_in_context<F>(
 #[must_use = "dropping a Task cancels it; call .detach() to let it run on its own"]
 pub struct Task<T> {
     inner: Option<FallibleTask<Outcome<T>>>,
-    /// Set in debug mode only: to report a handle dropped while its task runs.
-    debug: Option<Arc<Shared>>,
     location: &'static Location<'static>,
     kind: Kind,
+    /// Whether its runner is in debug mode: to report a handle dropped while its task runs.
+    debug: bool,
 }
 
 impl<T> Task<T> {
     fn new(
         inner: FallibleTask<Outcome<T>>,
-        shared: &Arc<Shared>,
+        shared: &Shared,
         location: &'static Location<'static>,
         kind: Kind,
     ) -> Self {
         Task {
             inner: Some(inner),
-            debug: shared.debug.then(|| shared.clone()),
             location,
             kind,
+            debug: shared.debug,
         }
     }
 
@@ -305,9 +349,12 @@ impl<T> Drop for Task<T> {
             inner.detach();
             return;
         }
-        if let Some(shared) = &self.debug
-            && shared.phase() == runtime::Phase::Running
+        // Close cancels tasks on purpose; the runner of this thread tells whether it is
+        // closing (a handle dropped off any runner's thread is dropped by the program).
+        if self.debug
             && !inner.is_finished()
+            && runtime::with_current(|shared, _, _| shared.phase())
+                .is_none_or(|phase| phase == runtime::Phase::Running)
         {
             debug::report(format_args!(
                 "task spawned at {} was cancelled because its Task handle was dropped \
