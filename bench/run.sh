@@ -24,11 +24,20 @@ mkdir -p "$results"
 # something else on the machine during one run does not decide a verdict.
 runs=${BENCH_RUNS:-3}
 [[ "${1:-}" == "--quick" ]] && runs=${BENCH_RUNS:-1}
-rm -f "$results"/compare*.txt
+rm -f "$results"/compare*.txt "$results"/without_context*.txt
 for run in $(seq 1 "$runs"); do
     echo "== benchmarks, run $run of $runs (divan, one process, every system in the same run)"
     # The runner's debug-mode reports (stderr) stay out of the table.
     cargo bench -p runner-bench --bench compare 2> "$results/compare.stderr" | tee "$results/compare.$run.txt"
+done
+
+# Issue 3 asks what the context machinery costs: the same benchmarks, built without it
+# (tasks take no snapshot and swap no context), each again against bare smol in its own run.
+echo "== the context machinery left out: --cfg runner_bench_without_context (own target dir)"
+for run in $(seq 1 "$runs"); do
+    RUSTFLAGS="--cfg runner_bench_without_context" CARGO_TARGET_DIR=target/without-context \
+        cargo bench -p runner-bench --bench compare -- context::poll spawn::runner spawn::smol_executor \
+        --skip runner_ 2> /dev/null | tee "$results/without_context.$run.txt"
 done
 
 echo "== memory per pending task"

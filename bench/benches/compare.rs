@@ -550,8 +550,9 @@ mod context {
         i
     }
 
-    /// `POLLED_TASKS` tasks that yield `YIELDS` times and touch no variable, on runner:
-    /// each poll swaps the task's context in and out.
+    /// `POLLED_TASKS` tasks that yield `YIELDS` times and touch no variable, on runner,
+    /// spawned where no variable is set: a poll finds the thread's context already the
+    /// task's, and swaps nothing.
     #[divan::bench]
     fn poll_runner(bencher: Bencher<'_, '_>) {
         let mut runner = runner_with(1, false);
@@ -561,6 +562,25 @@ mod context {
                 |f| runner::spawn(async move { yielding(f.await).await }),
                 |t| t
             ))
+        });
+    }
+
+    /// The same tasks spawned where a variable is set: they never touch it, but each poll
+    /// swaps their context (which holds it) in and out of the thread.
+    #[divan::bench]
+    fn poll_runner_in_context(bencher: Bencher<'_, '_>) {
+        static REQUEST: ContextVar<u64> = ContextVar::new("request");
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| {
+            runner.run(async {
+                let _token = REQUEST.set(7);
+                spawn_await!(
+                    POLLED_TASKS,
+                    |f| runner::spawn(async move { yielding(f.await).await }),
+                    |t| t
+                )
+                .await
+            })
         });
     }
 

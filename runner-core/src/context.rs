@@ -40,16 +40,23 @@ struct Now {
     context_is_pristine: Cell<bool>,
 }
 
+#[inline]
 fn set_context_is_pristine(empty: bool) {
     NOW.with(|now| now.context_is_pristine.set(empty));
 }
+
+/// Whether this build leaves the context machinery out: tasks take no snapshot and swap no
+/// context. Only `bench/run.sh` builds this way (`--cfg runner_bench_without_context`), to
+/// measure what the machinery costs against the same runner without it; context variables
+/// do not follow tasks in such a build.
+const WITHOUT_CONTEXT: bool = cfg!(runner_bench_without_context);
 
 /// Source of variable identities: 0 means "not yet assigned".
 static NEXT_VAR_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Takes a snapshot of this thread's current context (O(1)).
 pub(crate) fn snapshot() -> Map {
-    if NOW.with(|now| now.context_is_pristine.get()) {
+    if WITHOUT_CONTEXT || NOW.with(|now| now.context_is_pristine.get()) {
         return Map::EMPTY;
     }
     CURRENT.with(|current| {
@@ -112,6 +119,12 @@ pub(crate) fn poll_task<R>(
     task: CurrentTask,
     poll: impl FnOnce() -> R,
 ) -> (std::thread::Result<R>, Option<Key>) {
+    if WITHOUT_CONTEXT {
+        let previous_task = NOW.with(|now| now.task.replace(Some(task)));
+        let polled = catch_unwind(AssertUnwindSafe(poll));
+        let left_task = NOW.with(|now| now.task.replace(previous_task));
+        return (polled, left_task.and_then(|task| task.key));
+    }
     let (previous_task, context_is_pristine) =
         NOW.with(|now| (now.task.replace(Some(task)), now.context_is_pristine.get()));
     // When the thread's context already is the task's (neither has a variable set, the
