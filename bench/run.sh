@@ -37,7 +37,7 @@ echo "== the context machinery left out: --cfg runner_bench_without_context (own
 for run in $(seq 1 "$runs"); do
     RUSTFLAGS="--cfg runner_bench_without_context" CARGO_TARGET_DIR=target/without-context \
         cargo bench -p runner-bench --bench compare -- context::poll spawn::runner spawn::smol_executor \
-        --skip runner_ 2> /dev/null | tee "$results/without_context.$run.txt"
+        --skip runner_debug --skip runner_local 2> /dev/null | tee "$results/without_context.$run.txt"
 done
 
 echo "== memory per pending task"
