@@ -6,8 +6,9 @@
 //! map is persistent: `set` copies only the path to the changed entry (a 16-way trie, so
 //! four nodes for 10,000 variables), never the whole map.
 //!
-//! A task owns its snapshot and swaps it in as the thread's current context for each poll;
-//! a task that touches no variable pays one thread-local swap in and one out per poll.
+//! A task owns its snapshot and swaps it in as the thread's current context for each poll.
+//! Where no variable was ever set, neither in the task's snapshot nor on the thread, there
+//! is nothing to swap: a poll reads one flag, and a spawn copies nothing.
 
 use std::any::Any;
 use std::cell::Cell;

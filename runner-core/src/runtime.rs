@@ -88,7 +88,7 @@ struct Entry {
     awaits_shutdown: bool,
 }
 
-/// A registry entry's key: 32 bits, so that a task stores it with a flag in one word.
+/// A registry entry's key: 32 bits are plenty, and keep the current-task marker small.
 pub(crate) type Key = u32;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
