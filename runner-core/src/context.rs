@@ -25,7 +25,7 @@ thread_local! {
     /// The context the code running on this thread sees.
     static CURRENT: Cell<Map> = const { Cell::new(Map::EMPTY) };
     /// What every poll reads, kept in a thread-local without a destructor, the cheapest
-    /// kind to reach: the task being polled, and whether `CURRENT` is the empty map, so
+    /// kind to reach: the task being polled, and whether `CURRENT` is the pristine map, so
     /// that a task with no variables polled where none are set swaps no context at all.
     static NOW: Now = const {
         Now {
@@ -42,8 +42,8 @@ struct Now {
 }
 
 #[inline]
-fn set_context_is_pristine(empty: bool) {
-    NOW.with(|now| now.context_is_pristine.set(empty));
+fn set_context_is_pristine(pristine: bool) {
+    NOW.with(|now| now.context_is_pristine.set(pristine));
 }
 
 /// Whether this build leaves the context machinery out: tasks take no snapshot and swap no
@@ -120,23 +120,17 @@ pub(crate) fn poll_task<R>(
     task: CurrentTask,
     poll: impl FnOnce() -> R,
 ) -> (std::thread::Result<R>, Option<Key>) {
-    if WITHOUT_CONTEXT {
-        let previous_task = NOW.with(|now| now.task.replace(Some(task)));
-        let polled = catch_unwind(AssertUnwindSafe(poll));
-        let left_task = NOW.with(|now| now.task.replace(previous_task));
-        return (polled, left_task.and_then(|task| task.key));
-    }
     let (previous_task, context_is_pristine) =
         NOW.with(|now| (now.task.replace(Some(task)), now.context_is_pristine.get()));
     // When the thread's context already is the task's (neither has a variable set, the
     // common case), nothing is swapped in; a variable the poll sets stays the task's.
-    let previous_map =
-        (!(context_is_pristine && map.is_pristine())).then(|| swap_current(std::mem::take(map)));
+    let swap = !(WITHOUT_CONTEXT || (context_is_pristine && map.is_pristine()));
+    let previous_map = swap.then(|| swap_current(std::mem::take(map)));
     let polled = catch_unwind(AssertUnwindSafe(poll));
     match previous_map {
         Some(previous_map) => *map = swap_current(previous_map),
         None => {
-            if !NOW.with(|now| now.context_is_pristine.get()) {
+            if !WITHOUT_CONTEXT && !NOW.with(|now| now.context_is_pristine.get()) {
                 *map = swap_current(Map::EMPTY);
             }
         }

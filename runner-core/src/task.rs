@@ -64,6 +64,16 @@ struct Watch {
     waker_stored: bool,
 }
 
+impl Watch {
+    fn boxed(shared: Arc<Shared>, key: Option<Key>) -> Box<Watch> {
+        Box::new(Watch {
+            shared,
+            key,
+            waker_stored: false,
+        })
+    }
+}
+
 impl<F: Future> Tracked<F> {
     /// Wraps `future` for `shared`; panics when the runner is closed.
     #[track_caller]
@@ -72,14 +82,11 @@ impl<F: Future> Tracked<F> {
             shared.task_spawned();
         }
         let watch = (shared.tracked || shared.debug).then(|| {
-            Box::new(Watch {
-                shared: shared.clone(),
-                // In debug mode every task is registered at once, so that close can name it.
-                key: shared
-                    .debug
-                    .then(|| shared.register(location, Kind::Task, None)),
-                waker_stored: false,
-            })
+            // In debug mode every task is registered at once, so that close can name it.
+            let key = shared
+                .debug
+                .then(|| shared.register(location, Kind::Task, None));
+            Watch::boxed(shared.clone(), key)
         });
         Tracked {
             future: Some(future),
@@ -164,13 +171,7 @@ fn note_registered(watch: &mut Option<Box<Watch>>, key: Option<Key>) {
     match watch {
         Some(watch) => watch.key = key,
         None => {
-            *watch = runtime::current().map(|shared| {
-                Box::new(Watch {
-                    shared,
-                    key,
-                    waker_stored: false,
-                })
-            });
+            *watch = runtime::current().map(|shared| Watch::boxed(shared, key));
         }
     }
 }
