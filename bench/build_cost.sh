@@ -27,7 +27,7 @@ make_crate() {
     mkdir -p "$dir/src" "$dir/tests"
     case $system in
         runner)
-            dep="runner = { path = \"$repo\" }"
+            dep="runner = { package = \"runner-rt\", path = \"$repo\" }"
             main=$'#[runner::main]\nasync fn main() {\n    println!("hello");\n}'
             attr='#[runner::test]' ;;
         tokio)

@@ -1,4 +1,4 @@
-//! The runtime behind [`runner`](https://docs.rs/runner): use it through that crate.
+//! The runtime behind [`runner`](https://docs.rs/runner-rt/latest/runner/): use it through that crate.
 //!
 //! See the `runner` crate for the guide; every public item here is re-exported there.
 //!

@@ -115,8 +115,8 @@ use options::Kind;
 /// Durations are strings: a number and a unit (`ns`, `us`, `ms`, `s`, `m`, `h`), as in
 /// `"500ms"` or `"1.5s"`.
 ///
-/// [`Builder`]: https://docs.rs/runner/latest/runner/struct.Builder.html
-/// [`runner::Runner`]: https://docs.rs/runner/latest/runner/struct.Runner.html
+/// [`Builder`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html
+/// [`runner::Runner`]: https://docs.rs/runner-rt/latest/runner/struct.Runner.html
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(Kind::Main, args.into(), item.into()).into()
@@ -184,7 +184,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// ```
 ///
-/// [`runner::Runner`]: https://docs.rs/runner/latest/runner/struct.Runner.html
+/// [`runner::Runner`]: https://docs.rs/runner-rt/latest/runner/struct.Runner.html
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(Kind::Test, args.into(), item.into()).into()
