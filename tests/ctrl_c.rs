@@ -139,7 +139,7 @@ fn build_examples() {
                 "build",
                 "--quiet",
                 "--package",
-                "runner",
+                env!("CARGO_PKG_NAME"),
                 "--profile",
                 &profile,
             ])

@@ -7,36 +7,10 @@ use std::time::Duration;
 use async_executor::Executor;
 
 use crate::Runner;
+use crate::unhandled_panic::UnhandledPanic;
 
 /// Makes the executor a runner uses; see [`Builder::factory`].
 pub(crate) type Factory = Box<dyn FnOnce() -> Arc<Executor<'static>> + Send>;
-
-/// What a runner does with the panic of a task that nobody awaits (a detached task, or one
-/// whose [`Task`](crate::Task) was dropped).
-///
-/// # Examples
-///
-/// ```
-/// use runner::{Runner, UnhandledPanic};
-///
-/// let mut runner = Runner::builder().unhandled_panic(UnhandledPanic::Ignore).build();
-/// runner.run(async {
-///     runner::spawn(async { panic!("nobody will know") }).detach();
-/// });
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum UnhandledPanic {
-    /// Print a report with the task's spawn location and go on (the default), as asyncio
-    /// logs "Task exception was never retrieved".
-    #[default]
-    Report,
-    /// Say nothing and go on.
-    Ignore,
-    /// Shut the runner down: the running `run` cancels its future, closes the runner and
-    /// panics with the task's payload.
-    ShutdownRunner,
-}
 
 /// Settings for a [`Runner`], built with [`Runner::builder`].
 ///

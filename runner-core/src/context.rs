@@ -14,137 +14,60 @@ use std::any::Any;
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
-use crate::runtime::{CurrentTask, Key};
+use crate::guard::{OnDrop, lock};
+use crate::poll_state::{context_is_pristine, set_context_is_pristine};
 use crate::trie::{Map, Value};
 
 thread_local! {
     /// The context the code running on this thread sees.
-    static CURRENT: Cell<Map> = const { Cell::new(Map::EMPTY) };
-    /// What every poll reads, kept in a thread-local without a destructor, the cheapest
-    /// kind to reach: the task being polled, and whether `CURRENT` is the pristine map, so
-    /// that a task with no variables polled where none are set swaps no context at all.
-    static NOW: Now = const {
-        Now {
-            task: Cell::new(None),
-            context_is_pristine: Cell::new(true),
-        }
-    };
+    static THREAD_CONTEXT: Cell<Map> = const { Cell::new(Map::EMPTY) };
 }
-
-struct Now {
-    task: Cell<Option<CurrentTask>>,
-    /// Kept equal to `CURRENT`'s `is_pristine()` by every function that writes `CURRENT`.
-    context_is_pristine: Cell<bool>,
-}
-
-#[inline]
-fn set_context_is_pristine(pristine: bool) {
-    NOW.with(|now| now.context_is_pristine.set(pristine));
-}
-
-/// Whether this build leaves the context machinery out: tasks take no snapshot and swap no
-/// context. Only `bench/run.sh` builds this way (`--cfg runner_bench_without_context`), to
-/// measure what the machinery costs against the same runner without it; context variables
-/// do not follow tasks in such a build.
-const WITHOUT_CONTEXT: bool = cfg!(runner_bench_without_context);
 
 /// Source of variable identities: 0 means "not yet assigned".
 static NEXT_VAR_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Takes a snapshot of this thread's current context (O(1)).
+/// Takes a snapshot of this thread's context (O(1)).
 pub(crate) fn snapshot() -> Map {
-    if WITHOUT_CONTEXT || NOW.with(|now| now.context_is_pristine.get()) {
+    if context_is_pristine() {
         return Map::EMPTY;
     }
-    CURRENT.with(|current| {
-        let map = current.take();
+    THREAD_CONTEXT.with(|context| {
+        let map = context.take();
         let copy = map.clone();
-        current.set(map);
+        context.set(map);
         copy
     })
 }
 
-/// Makes `map` this thread's current context and returns the one it replaced.
+/// Makes `map` this thread's context and returns the one it replaced.
 ///
 /// Callers swap back when they are done; the pair is how tasks and contexts are entered
 /// without an allocation.
 #[inline]
-pub(crate) fn swap_current(map: Map) -> Map {
+pub(crate) fn swap_thread_context(map: Map) -> Map {
     set_context_is_pristine(map.is_pristine());
-    CURRENT.with(|current| current.replace(map))
+    THREAD_CONTEXT.with(|context| context.replace(map))
 }
 
-/// Runs `f` with `map` as the current context and returns the map as `f` left it.
+/// Runs `f` with `map` as the thread's context and returns the map as `f` left it.
 #[inline]
 pub(crate) fn run_in<R>(map: &mut Map, f: impl FnOnce() -> R) -> R {
-    struct Restore<'a> {
-        map: &'a mut Map,
-        previous: Option<Map>,
-    }
-    impl Drop for Restore<'_> {
-        fn drop(&mut self) {
-            if let Some(previous) = self.previous.take() {
-                *self.map = swap_current(previous);
-            }
-        }
-    }
-    let previous = swap_current(std::mem::take(map));
-    let _restore = Restore {
-        map,
-        previous: Some(previous),
-    };
+    let previous = swap_thread_context(std::mem::take(map));
+    let _restore = OnDrop::new(|| *map = swap_thread_context(previous));
     f()
 }
 
-fn with_current<R>(f: impl FnOnce(&mut Map) -> R) -> R {
-    CURRENT.with(|current| {
-        let mut map = current.take();
+/// Runs `f` on the thread's context, taken out of its cell meanwhile: `f` must not run
+/// user code (a `Clone` or `Drop` of a value could read a variable and would see nothing).
+fn with_thread_context<R>(f: impl FnOnce(&mut Map) -> R) -> R {
+    THREAD_CONTEXT.with(|context| {
+        let mut map = context.take();
         let result = f(&mut map);
         set_context_is_pristine(map.is_pristine());
-        current.set(map);
-        result
-    })
-}
-
-/// Polls a task: runs `poll` with `map` as the current context and `task` as the current
-/// task. Returns what `poll` returned or the payload of its panic, and the task's registry
-/// key, which the poll may have just created. Catching the panic here is what lets the
-/// thread-locals be restored without a guard.
-#[inline]
-pub(crate) fn poll_task<R>(
-    map: &mut Map,
-    task: CurrentTask,
-    poll: impl FnOnce() -> R,
-) -> (std::thread::Result<R>, Option<Key>) {
-    let (previous_task, context_is_pristine) =
-        NOW.with(|now| (now.task.replace(Some(task)), now.context_is_pristine.get()));
-    // When the thread's context already is the task's (neither has a variable set, the
-    // common case), nothing is swapped in; a variable the poll sets stays the task's.
-    let swap = !(WITHOUT_CONTEXT || (context_is_pristine && map.is_pristine()));
-    let previous_map = swap.then(|| swap_current(std::mem::take(map)));
-    let polled = catch_unwind(AssertUnwindSafe(poll));
-    match previous_map {
-        Some(previous_map) => *map = swap_current(previous_map),
-        None => {
-            if !WITHOUT_CONTEXT && !NOW.with(|now| now.context_is_pristine.get()) {
-                *map = swap_current(Map::EMPTY);
-            }
-        }
-    }
-    let left_task = NOW.with(|now| now.task.replace(previous_task));
-    (polled, left_task.and_then(|task| task.key))
-}
-
-/// Runs `f` on the task being polled on this thread, if any: `None` outside a task.
-pub(crate) fn with_current_task<R>(f: impl FnOnce(&mut Option<CurrentTask>) -> R) -> R {
-    NOW.with(|now| {
-        let mut task = now.task.get();
-        let result = f(&mut task);
-        now.task.set(task);
+        context.set(map);
         result
     })
 }
@@ -238,7 +161,9 @@ impl<T: Clone + Send + Sync + 'static> ContextVar<T> {
     /// ```
     pub fn get(&self) -> Option<T> {
         let id = self.id();
-        with_current(|map| map.get(id).and_then(downcast::<T>))
+        // The value's own `Clone` runs once the context is back in place.
+        let value = with_thread_context(|map| map.get(id).cloned())?;
+        downcast::<T>(&value)
     }
 
     /// Sets the variable in the current context and returns a [`Token`] that
@@ -256,7 +181,7 @@ impl<T: Clone + Send + Sync + 'static> ContextVar<T> {
     pub fn set(&self, value: T) -> Token<T> {
         let id = self.id();
         let value: Value = Arc::new(value);
-        let previous = with_current(|map| map.insert(id, value));
+        let previous = with_thread_context(|map| map.insert(id, value));
         Token {
             var_id: id,
             var_name: self.name,
@@ -299,14 +224,13 @@ impl<T: Clone + Send + Sync + 'static> ContextVar<T> {
             token.var_name,
             self.name
         );
-        with_current(|map| match token.previous {
-            Some(value) => {
-                map.insert(id, value);
-            }
-            None => {
-                map.remove(id);
-            }
+        // The value replaced is dropped once the context is back in place: its `Drop` may
+        // read a variable.
+        let replaced = with_thread_context(|map| match token.previous {
+            Some(value) => map.insert(id, value),
+            None => map.remove(id),
         });
+        drop(replaced);
     }
 }
 
@@ -433,6 +357,10 @@ impl Context {
 
     /// The value of `var` in this context.
     ///
+    /// While the context runs code (its [`run`](Context::run), or a task or `run` using
+    /// it), this sees the values it had when that code entered it; what the code sets shows
+    /// once it leaves.
+    ///
     /// # Examples
     ///
     /// ```
@@ -443,8 +371,9 @@ impl Context {
     /// ```
     pub fn get<T: Clone + Send + Sync + 'static>(&self, var: &ContextVar<T>) -> Option<T> {
         let id = var.id();
-        let map = self.lock();
-        map.get(id).and_then(downcast::<T>)
+        // Cloned out of the lock: the value's own `Clone` may use this context.
+        let value = self.lock().get(id).cloned()?;
+        downcast::<T>(&value)
     }
 
     /// Runs `f` inside this context and returns its result: inside `f`, variables read and
@@ -465,41 +394,27 @@ impl Context {
     /// ```
     #[track_caller]
     pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _entered = self.enter();
-        let mut map = std::mem::take(&mut *self.lock());
-        struct PutBack<'a> {
-            ctx: &'a Context,
-            map: &'a mut Map,
-        }
-        impl Drop for PutBack<'_> {
-            fn drop(&mut self) {
-                *self.ctx.lock() = std::mem::take(self.map);
-            }
-        }
-        let put_back = PutBack {
-            ctx: self,
-            map: &mut map,
-        };
-        run_in(put_back.map, f)
-    }
-
-    /// Marks the context entered until the guard drops.
-    #[track_caller]
-    pub(crate) fn enter(&self) -> EnteredGuard<'_> {
         let was_entered = self.inner.entered.swap(true, Ordering::Acquire);
         assert!(
             !was_entered,
             "cannot enter this runner::Context: it is already entered (a Context runs one \
              piece of code at a time; use Context::current() to make a copy)"
         );
-        EnteredGuard { ctx: self }
+        // A copy (one reference count) goes in, so that `get` and `Debug` from elsewhere
+        // keep seeing the values as of entry; what `f` leaves is put back when it returns or
+        // unwinds (the guards drop in reverse order: thread context first, then this one).
+        let map = Cell::new(self.lock().clone());
+        let _leave = OnDrop::new(|| {
+            *self.lock() = map.take();
+            self.inner.entered.store(false, Ordering::Release);
+        });
+        let previous = swap_thread_context(map.take());
+        let _restore = OnDrop::new(|| map.set(swap_thread_context(previous)));
+        f()
     }
 
-    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Map> {
-        self.inner
-            .map
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> std::sync::MutexGuard<'_, Map> {
+        lock(&self.inner.map)
     }
 
     /// Number of variables set in this context.
@@ -529,23 +444,14 @@ impl Context {
     }
 }
 
-pub(crate) struct EnteredGuard<'a> {
-    ctx: &'a Context,
-}
-
-impl Drop for EnteredGuard<'_> {
-    fn drop(&mut self) {
-        self.ctx.inner.entered.store(false, Ordering::Release);
-    }
-}
-
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // try_lock: Debug must never block, even while the context runs code.
+        // try_lock: Debug must never block. The lock is only ever held for an instant, and
+        // an entered context keeps its values as of entry, so this shows them.
         let mut d = f.debug_struct("Context");
         match self.inner.map.try_lock() {
             Ok(map) => d.field("vars", &map.len()),
-            Err(_) => d.field("vars", &"<entered>"),
+            Err(_) => d.field("vars", &"<busy>"),
         };
         d.field("entered", &self.inner.entered.load(Ordering::Relaxed))
             .finish()

@@ -30,7 +30,8 @@ impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             RunError::Nested => {
-                "cannot run a future from inside a running runner: spawn it with runner::spawn or await it instead"
+                "Runner::run cannot be called from a running runner: this thread is already \
+                 running one; spawn the future with runner::spawn, or await it"
             }
             RunError::Closed => "the runner is closed",
             RunError::Interrupted => "interrupted by Ctrl-C (SIGINT); the future was cancelled",
@@ -39,3 +40,31 @@ impl fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
+
+/// Panics as `run` does for `error`: one text per error, `RunError`'s own.
+#[track_caller]
+pub(crate) fn fail(error: RunError) -> ! {
+    panic!("{error}")
+}
+
+/// Panics for an operation that needs a running runner, called outside one.
+#[track_caller]
+pub(crate) fn outside_runner(operation: &str) -> ! {
+    panic!(
+        "{operation} called outside a running runner (at {}): call it from a task or from the \
+         future given to Runner::run; from other threads, use a runner::Handle",
+        std::panic::Location::caller()
+    )
+}
+
+/// Panics for a spawn onto a closed runner.
+#[track_caller]
+pub(crate) fn closed_on_spawn() -> ! {
+    panic!("cannot spawn onto this runner: {}", RunError::Closed)
+}
+
+/// Panics for a blocking job started on a closed runner.
+#[track_caller]
+pub(crate) fn closed_on_unblock() -> ! {
+    panic!("cannot start a blocking job on this runner: {}", RunError::Closed)
+}

@@ -13,21 +13,36 @@
 mod builder;
 mod context;
 mod debug;
+mod drive;
 mod error;
+mod guard;
+mod handle;
 mod lifecycle;
-mod runtime;
+mod live;
+mod poll_state;
+mod registry;
+mod runner_state;
 mod shutdown;
+mod shutdown_signal;
 mod signal;
+mod spawn;
 mod task;
+mod task_wrapper;
+mod thread_runner;
 mod trie;
+mod unhandled_panic;
+mod workers;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use builder::{Builder, UnhandledPanic};
+pub use builder::Builder;
 pub use context::{Context, ContextVar, Token};
 pub use debug::DEBUG_ENV;
 pub use error::RunError;
 pub use lifecycle::{Runner, run};
 pub use shutdown::{ShutdownRequested, shutdown_requested};
-pub use task::{Handle, Task, spawn, spawn_local, unblock};
+pub use handle::Handle;
+pub use spawn::{spawn, spawn_local, unblock};
+pub use task::Task;
+pub use unhandled_panic::UnhandledPanic;

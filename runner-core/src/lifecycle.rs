@@ -5,24 +5,23 @@ use std::fmt;
 use std::future::Future;
 use std::panic::resume_unwind;
 use std::pin::Pin;
-use std::rc::Rc;
-use std::sync::Arc;
 use std::task::{Context as TaskCx, Poll};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use async_executor::Executor;
 use futures_lite::future;
 use pin_project_lite::pin_project;
 
 use crate::builder::Builder;
 use crate::context::{self, Context};
 use crate::debug::{self, Spawned};
-use crate::error::RunError;
-use crate::runtime::{self, LocalSide, Shared};
+use crate::drive;
+use crate::error::{self, RunError};
+use crate::handle::Handle;
+use crate::live::Live;
+use crate::runner_state::RunnerState;
 use crate::shutdown;
 use crate::signal;
-use crate::task::Handle;
+use crate::thread_runner;
 use crate::trie::Map;
 
 /// Runs futures to completion on an executor it builds on first use, and shuts everything
@@ -83,19 +82,6 @@ enum State {
     Created(Builder),
     Initialised(Live),
     Closed,
-}
-
-/// What an initialised runner owns.
-pub(crate) struct Live {
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) executor: Arc<Executor<'static>>,
-    pub(crate) local: Rc<LocalSide>,
-    /// The runner's own context: private to the runner, so a plain cell on its thread.
-    pub(crate) context: RefCell<Map>,
-    pub(crate) workers: Workers,
-    pub(crate) shutdown_grace: Duration,
-    pub(crate) shutdown_timeout: Duration,
-    pub(crate) handle_ctrl_c: bool,
 }
 
 impl Runner {
@@ -160,11 +146,8 @@ impl Runner {
     /// ```
     #[track_caller]
     pub fn run<F: Future>(&mut self, future: F) -> F::Output {
-        match self.run_inner(future, None) {
-            Ok(output) => output,
-            Err(RunError::Interrupted) => interrupted(self),
-            Err(error) => fail(error),
-        }
+        let ended = self.run_inner(future, None);
+        self.output_or_panic(ended)
     }
 
     /// Like [`run`](Runner::run), but returns [`RunError::Nested`] or [`RunError::Closed`]
@@ -210,10 +193,18 @@ impl Runner {
     /// ```
     #[track_caller]
     pub fn run_with_context<F: Future>(&mut self, future: F, context: &Context) -> F::Output {
-        match self.run_inner(future, Some(context)) {
+        let ended = self.run_inner(future, Some(context));
+        self.output_or_panic(ended)
+    }
+
+    /// What `run` and `run_with_context` make of a run's end: the output, or the process
+    /// ended after Ctrl-C, or a panic with the error's text.
+    #[track_caller]
+    fn output_or_panic<T>(&mut self, ended: Result<T, RunError>) -> T {
+        match ended {
             Ok(output) => output,
             Err(RunError::Interrupted) => interrupted(self),
-            Err(error) => fail(error),
+            Err(error) => error::fail(error),
         }
     }
 
@@ -222,19 +213,19 @@ impl Runner {
         future: F,
         context: Option<&Context>,
     ) -> Result<F::Output, RunError> {
-        if runtime::is_running() {
+        if thread_runner::is_running() {
             return Err(RunError::Nested);
         }
         let live = self.live().ok_or(RunError::Closed)?;
-        let shared = &live.shared;
+        let state = &live.state;
         // Ctrl-C: see `signal`. Off, this is one branch and a future that is never ready.
         let ctrl_c = if live.handle_ctrl_c {
             signal::install()
         } else {
             None
         };
-        let entered = runtime::enter(
-            shared.clone(),
+        let entered = thread_runner::enter(
+            state.clone(),
             Some(live.executor.clone()),
             Some(live.local.clone()),
         );
@@ -244,7 +235,7 @@ impl Runner {
                 Some(given) => MainContext::Given(given),
                 None => MainContext::Own(&live.context),
             },
-            shared,
+            state,
         };
         let interrupted = async {
             match &ctrl_c {
@@ -254,13 +245,11 @@ impl Runner {
         };
         // The main future wins a tie. Whichever ends first, the others (the main future
         // included) are dropped inside `block_on`, so on the runner's thread, runner entered.
-        let ended = runtime::block_on(
-            shared,
-            &live.executor,
-            &live.local,
+        let ended = drive::block_on(
+            live.executors(),
             future::or(
                 async { Ok(main.await) },
-                future::or(async { Err(Some(shared.fatal_panic().await)) }, async {
+                future::or(async { Err(Some(state.unhandled_panics.fatal().await)) }, async {
                     interrupted.await;
                     Err(None)
                 }),
@@ -286,7 +275,7 @@ impl Runner {
             let State::Created(builder) = std::mem::replace(&mut self.state, State::Closed) else {
                 unreachable!("matched Created just above")
             };
-            self.state = State::Initialised(initialise(builder));
+            self.state = State::Initialised(Live::start(builder));
         }
         match &self.state {
             State::Initialised(live) => Some(live),
@@ -312,9 +301,9 @@ impl Runner {
     pub fn handle(&mut self) -> Handle {
         match self.live() {
             Some(live) => Handle {
-                shared: live.shared.clone(),
+                state: live.state.clone(),
             },
-            None => fail(RunError::Closed),
+            None => error::fail(RunError::Closed),
         }
     }
 
@@ -330,7 +319,7 @@ impl Runner {
     /// ```
     pub fn is_debug(&self) -> Option<bool> {
         match &self.state {
-            State::Initialised(live) => Some(live.shared.debug),
+            State::Initialised(live) => Some(live.state.debug),
             _ => None,
         }
     }
@@ -360,7 +349,11 @@ impl Runner {
     /// runner.close(); // idempotent
     /// ```
     pub fn close(&mut self) {
-        if let State::Initialised(live) = std::mem::replace(&mut self.state, State::Closed) {
+        // A runner never used stays usable, as CPython's `Runner.close` returns early when
+        // the runner was not initialised.
+        if let State::Initialised(_) = self.state
+            && let State::Initialised(live) = std::mem::replace(&mut self.state, State::Closed)
+        {
             shutdown::close(live);
         }
     }
@@ -372,47 +365,6 @@ fn interrupted(runner: &mut Runner) -> ! {
     // Whatever happens while closing, the process must still end as interrupted.
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.close()));
     signal::end_as_interrupted()
-}
-
-#[track_caller]
-fn fail(error: RunError) -> ! {
-    match error {
-        RunError::Nested => panic!(
-            "Runner::run cannot be called from a running runner: this thread is already running \
-             one; spawn the future with runner::spawn, or await it"
-        ),
-        RunError::Closed => {
-            panic!("the runner is closed: create a new Runner to run more futures")
-        }
-        RunError::Interrupted => panic!("{error}"),
-    }
-}
-
-fn initialise(builder: Builder) -> Live {
-    // A runner that makes its executor owns it, and close can drop it to cancel every task.
-    let tracked = builder.factory.is_some();
-    let executor = match builder.factory {
-        Some(factory) => factory(),
-        None => Arc::new(Executor::new()),
-    };
-    let shared = Arc::new(Shared::new(
-        &executor,
-        tracked,
-        debug::resolve(builder.debug),
-        builder.threads,
-        builder.slow_poll_threshold,
-        builder.unhandled_panic,
-    ));
-    Live {
-        workers: Workers::start(&shared, &executor, builder.threads - 1),
-        executor,
-        local: Rc::new(LocalSide::new()),
-        context: RefCell::new(context::snapshot()),
-        shared,
-        shutdown_grace: builder.shutdown_grace,
-        shutdown_timeout: builder.shutdown_timeout,
-        handle_ctrl_c: builder.handle_ctrl_c,
-    }
 }
 
 impl Default for Runner {
@@ -434,8 +386,8 @@ impl fmt::Debug for Runner {
             State::Created(_) => d.field("state", &"created"),
             State::Initialised(live) => d
                 .field("state", &"initialised")
-                .field("debug", &live.shared.debug)
-                .field("threads", &live.shared.threads),
+                .field("debug", &live.state.debug)
+                .field("threads", &live.state.threads),
             State::Closed => d.field("state", &"closed"),
         };
         d.finish()
@@ -449,7 +401,7 @@ pin_project! {
         #[pin]
         future: Option<F>,
         context: MainContext<'a>,
-        shared: &'a Shared,
+        state: &'a RunnerState,
     }
 
     impl<F> PinnedDrop for Main<'_, F> {
@@ -483,7 +435,7 @@ impl<F: Future> Future for Main<'_, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let started = this.shared.debug.then(Instant::now);
+        let started = this.state.debug.then(Instant::now);
         let mut future = this.future;
         let polled = this.context.run(|| {
             let polled = match future.as_mut().as_pin_mut() {
@@ -498,112 +450,11 @@ impl<F: Future> Future for Main<'_, F> {
         });
         if let Some(started) = started {
             let took = started.elapsed();
-            if took > this.shared.slow_poll_threshold {
-                debug::report_slow_poll(Spawned::Main, took, this.shared.slow_poll_threshold);
+            if took > this.state.slow_poll_threshold {
+                debug::report_slow_poll(Spawned::Main, took, this.state.slow_poll_threshold);
             }
         }
         polled
-    }
-}
-
-/// The runner's worker threads: each runs the executor until told to stop.
-pub(crate) struct Workers {
-    stop: Option<stop_signal::Stop>,
-    threads: Vec<JoinHandle<()>>,
-}
-
-impl Workers {
-    fn start(shared: &Arc<Shared>, executor: &Arc<Executor<'static>>, count: usize) -> Workers {
-        if count == 0 {
-            return Workers {
-                stop: None,
-                threads: Vec::new(),
-            };
-        }
-        let stop = stop_signal::Stop::new();
-        let threads = (0..count)
-            .map(|index| {
-                let shared = shared.clone();
-                let executor = executor.clone();
-                let stopped = stop.clone();
-                std::thread::Builder::new()
-                    .name(format!("runner-worker-{index}"))
-                    .spawn(move || {
-                        let _entered = runtime::enter(shared, Some(executor.clone()), None);
-                        async_io::block_on(executor.run(stopped.wait()));
-                    })
-                    .unwrap_or_else(|error| {
-                        panic!("runner could not start worker thread {index}: {error}")
-                    })
-            })
-            .collect();
-        Workers {
-            stop: Some(stop),
-            threads,
-        }
-    }
-
-    pub(crate) fn stop_and_join(self) {
-        if let Some(stop) = self.stop {
-            stop.signal();
-        }
-        for thread in self.threads {
-            // Workers run only tasks, whose panics are caught; a failed join has nothing
-            // left to clean up.
-            let _ = thread.join();
-        }
-    }
-}
-
-mod stop_signal {
-    //! A one-shot stop signal for worker threads.
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
-    use std::task::{Poll, Waker};
-
-    use crate::runtime::lock;
-
-    #[derive(Clone)]
-    pub(crate) struct Stop {
-        inner: Arc<Inner>,
-    }
-
-    struct Inner {
-        stopped: AtomicBool,
-        wakers: Mutex<Vec<Waker>>,
-    }
-
-    impl Stop {
-        pub(crate) fn new() -> Stop {
-            Stop {
-                inner: Arc::new(Inner {
-                    stopped: AtomicBool::new(false),
-                    wakers: Mutex::new(Vec::new()),
-                }),
-            }
-        }
-
-        pub(crate) fn signal(&self) {
-            let mut wakers = lock(&self.inner.wakers);
-            self.inner.stopped.store(true, Ordering::Release);
-            for waker in wakers.drain(..) {
-                waker.wake();
-            }
-        }
-
-        pub(crate) async fn wait(&self) {
-            std::future::poll_fn(|cx| {
-                let mut wakers = lock(&self.inner.wakers);
-                if self.inner.stopped.load(Ordering::Acquire) {
-                    return Poll::Ready(());
-                }
-                if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                    wakers.push(cx.waker().clone());
-                }
-                Poll::Pending
-            })
-            .await
-        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Close: the shutdown sequence, in one function, and the signal tasks can wait for.
+//! Close: the shutdown sequence, in one function, and the signal tasks wait for in it.
 
 use std::fmt;
 use std::future::Future;
@@ -11,8 +11,13 @@ use async_executor::Executor;
 use futures_lite::future;
 
 use crate::debug;
-use crate::lifecycle::Live;
-use crate::runtime::{self, Phase, Shared};
+use crate::drive::{self, Executors};
+use crate::error;
+use crate::live::Live;
+use crate::registry::Phase;
+use crate::runner_state::RunnerState;
+use crate::task_wrapper;
+use crate::thread_runner;
 
 /// Runs the shutdown sequence of an initialised runner, on the runner's own thread.
 ///
@@ -20,7 +25,7 @@ use crate::runtime::{self, Phase, Shared};
 /// signal, grace for the tasks that asked, cancel, report, wait for blocking jobs, release.
 pub(crate) fn close(live: Live) {
     let Live {
-        shared,
+        state,
         executor,
         local,
         context,
@@ -29,51 +34,51 @@ pub(crate) fn close(live: Live) {
         shutdown_timeout,
         handle_ctrl_c: _,
     } = live;
+    let executors = || Executors {
+        executor: &executor,
+        local: &local,
+        first_spawn: &state.first_spawn,
+        executor_is_shared: state.executor_is_shared,
+    };
     // Destructors and cleanup code may spawn or ask for the runner: they find this one.
-    let entered = runtime::enter(shared.clone(), Some(executor.clone()), Some(local.clone()));
+    let entered = thread_runner::enter(state.clone(), Some(executor.clone()), Some(local.clone()));
 
     // 1. Signal: every `shutdown_requested()` completes.
-    shared.signal_shutdown();
+    state.registry.set_phase(Phase::ShuttingDown);
+    state.shutdown_signal.give();
 
     // 2. Grace: the executor (timers and I/O included) keeps running until each task that
     //    awaited the signal has finished, or the grace period is over. Tasks that never
     //    asked are not waited for. A task spawned just before close may not have run yet:
     //    the tasks already queued get a poll first (within a bound, for tasks that
     //    reschedule themselves for ever), so that those that ask are seen.
-    let spawned = shared.ever_spawned();
+    let spawned = state.first_spawn.happened();
     for _ in 0..COURTESY_POLLS {
         if !(local.try_tick() || (spawned && executor.try_tick())) {
             break;
         }
     }
-    if shared.awaiting_shutdown() > 0 {
+    if state.registry.awaiting_shutdown() > 0 {
         let deadline = Instant::now() + shutdown_grace;
-        runtime::block_on(
-            &shared,
-            &executor,
-            &local,
-            future::or(shared.cleanup_done(), async move {
+        drive::block_on(
+            executors(),
+            future::or(state.registry.cleanup_done(), async move {
                 async_io::Timer::at(deadline).await;
             }),
         );
     }
 
     // 3. Cancel: workers stop first, so that every remaining future is dropped here, on the
-    //    runner's thread, inside its task's context, before close returns.
+    //    runner's thread, inside its task's context, before close returns. Reports of
+    //    panics met meanwhile wait for step 4.
     workers.stop_and_join();
-    let cancelled = shared.cancel_all();
-    if shared.debug {
-        for location in &cancelled {
-            debug::report(format_args!(
-                "close cancelled the task spawned at {location}: it was still running"
-            ));
-        }
-    }
-    let kept = if shared.tracked {
+    state.unhandled_panics.hold_reports();
+    let cancelled = state.registry.cancel_all();
+    let kept = if state.executor_is_shared {
         // A shared executor: run it until each of our tasks, woken by `cancel_all`, has
-        // seen the cancellation and dropped its future.
-        if shared.live_tasks() > 0 {
-            runtime::block_on(&shared, &executor, &local, shared.tasks_gone());
+        // seen the cancellation and dropped its future (wherever it is polled).
+        if state.registry.live_tasks() > 0 {
+            drive::block_on(executors(), state.registry.tasks_gone());
         }
         Some((executor, local))
     } else {
@@ -85,12 +90,19 @@ pub(crate) fn close(live: Live) {
         None
     };
 
-    // 4. Report: panics of tasks nobody awaited were reported when they were caught, and
-    //    destructors that panicked while being cancelled in step 3 were reported then; the
-    //    sequence carried on regardless.
+    // 4. Report: in debug mode, the tasks that had to be cancelled; then the panics of
+    //    tasks nobody awaited and of destructors, met during step 3, once each.
+    if state.debug {
+        for location in &cancelled {
+            debug::report(format_args!(
+                "close cancelled the task spawned at {location}: it was still running"
+            ));
+        }
+    }
+    state.unhandled_panics.give_held_reports();
 
     // 5. Blocking jobs: waited for, at most `shutdown_timeout`; the rest are named and left.
-    let stuck = shared.wait_for_jobs(shutdown_timeout);
+    let stuck = state.registry.wait_for_jobs(shutdown_timeout);
     for location in &stuck {
         debug::report(format_args!(
             "close gave up waiting after {shutdown_timeout:?} for the blocking job started at \
@@ -99,14 +111,22 @@ pub(crate) fn close(live: Live) {
     }
 
     // 6. Release: the runner's context goes, and the runner is closed.
-    shared.set_phase(Phase::Closed);
+    state.registry.set_phase(Phase::Closed);
     // On a shared executor, a task spawned through a Handle while close waited for
     // blocking jobs (say, by one of those jobs) was accepted until the line above; from
     // here on spawns are refused, so one last drive drops every task that slipped in.
     if let Some((executor, local)) = &kept
-        && shared.live_tasks() > 0
+        && state.registry.live_tasks() > 0
     {
-        runtime::block_on(&shared, executor, local, shared.tasks_gone());
+        drive::block_on(
+            Executors {
+                executor,
+                local,
+                first_spawn: &state.first_spawn,
+                executor_is_shared: true,
+            },
+            state.registry.tasks_gone(),
+        );
     }
     drop(entered);
     drop(kept);
@@ -161,20 +181,17 @@ fn drop_sole_owner(mut executor: Arc<Executor<'static>>) {
 /// ```
 #[track_caller]
 pub fn shutdown_requested() -> ShutdownRequested {
-    let Some(shared) = runtime::current() else {
-        panic!(
-            "runner::shutdown_requested called outside a running runner: call it from a task or \
-             from the future given to Runner::run"
-        );
+    let Some(state) = thread_runner::runner_state() else {
+        error::outside_runner("runner::shutdown_requested")
     };
-    runtime::with_current_task_key(&shared, |key| shared.mark_awaits_shutdown(key));
-    ShutdownRequested { shared, slot: None }
+    task_wrapper::with_polled_task_key(&state, |key| state.registry.mark_awaits_shutdown(key));
+    ShutdownRequested { state, slot: None }
 }
 
 /// The future [`shutdown_requested`] returns.
 #[must_use = "futures do nothing unless awaited"]
 pub struct ShutdownRequested {
-    shared: Arc<Shared>,
+    state: Arc<RunnerState>,
     slot: Option<usize>,
 }
 
@@ -183,14 +200,14 @@ impl Future for ShutdownRequested {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<()> {
         let this = &mut *self;
-        this.shared.poll_shutdown(&mut this.slot, cx)
+        this.state.shutdown_signal.poll(&mut this.slot, cx)
     }
 }
 
 impl Drop for ShutdownRequested {
     fn drop(&mut self) {
         if let Some(slot) = self.slot {
-            self.shared.forget_shutdown_waker(slot);
+            self.state.shutdown_signal.forget(slot);
         }
     }
 }
@@ -198,7 +215,7 @@ impl Drop for ShutdownRequested {
 impl fmt::Debug for ShutdownRequested {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ShutdownRequested")
-            .field("signalled", &(self.shared.phase() != Phase::Running))
+            .field("signalled", &self.state.shutdown_signal.is_given())
             .finish()
     }
 }
