@@ -10,6 +10,7 @@ use std::fmt;
 /// use runner::{RunError, Runner};
 ///
 /// let mut runner = Runner::new();
+/// runner.run(async {});
 /// runner.close();
 /// assert_eq!(runner.try_run(async {}), Err(RunError::Closed));
 /// assert_eq!(RunError::Closed.to_string(), "the runner is closed");

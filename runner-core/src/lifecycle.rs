@@ -31,8 +31,12 @@ use crate::trie::Map;
 /// [`try_run`](Runner::try_run), [`run_with_context`](Runner::run_with_context) or
 /// [`handle`](Runner::handle) initialises it: it makes the executor (or calls the
 /// [`factory`](Builder::factory)), starts worker threads, copies the current context as
-/// the runner's own, and resolves debug mode. Tasks still pending when `run` returns stay
-/// pending and go on in the next `run`.
+/// the runner's own, and resolves debug mode.
+///
+/// Between two `run`s, tasks left pending go on in the next `run` (as in asyncio), with one
+/// difference: with [`threads`](Builder::threads) above 1, the worker threads keep running
+/// `Send` tasks in between; the runner's own thread (the main future's, and the
+/// `spawn_local` tasks') runs only during `run`.
 ///
 /// A `Runner` belongs to the thread that made it (its main future and `spawn_local` tasks
 /// run there), so it is not `Send`:
@@ -52,11 +56,15 @@ use crate::trie::Map;
 ///    until each of them has finished, or [`shutdown_grace`](Builder::shutdown_grace) has
 ///    passed. Tasks that never asked are not waited for.
 /// 3. Worker threads stop and are joined; every task still alive is cancelled: its future is
-///    dropped here, inside the task's own context. (A runner that made its executor drops it
-///    now, which is how it reaches every task; on an executor from a
-///    [`factory`](Builder::factory), only this runner's tasks are cancelled.)
-/// 4. Panics of tasks nobody awaited, and destructors that panicked in step 3, have been
-///    reported with the task's spawn location; the sequence carries on.
+///    dropped inside the task's own context, before close goes on. A runner that made its
+///    executor drops it now, on its own thread, which is how it reaches every task. On an
+///    executor from a [`factory`](Builder::factory), only this runner's tasks are
+///    cancelled: each is woken, and dropped by whichever thread of the shared executor polls
+///    it next (this one, or another runner's), while close drives the executor until they
+///    are all gone.
+/// 4. Reports: in debug mode, the tasks that had to be cancelled; then the panics of tasks
+///    nobody awaited and of destructors, met during step 3, each once with the task's spawn
+///    location. The sequence carries on.
 /// 5. Blocking jobs from [`unblock`](crate::unblock) are waited for, at most
 ///    [`shutdown_timeout`](Builder::shutdown_timeout); those still running are named and left.
 /// 6. The runner's context is released; the runner is closed, and a [`Handle`] that outlives
@@ -330,6 +338,7 @@ impl Runner {
     ///
     /// ```
     /// let mut runner = runner::Runner::new();
+    /// runner.run(async {});
     /// runner.close();
     /// assert!(runner.is_closed());
     /// ```
