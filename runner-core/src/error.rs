@@ -67,5 +67,8 @@ pub(crate) fn closed_on_spawn() -> ! {
 /// Panics for a blocking job started on a closed runner.
 #[track_caller]
 pub(crate) fn closed_on_unblock() -> ! {
-    panic!("cannot start a blocking job on this runner: {}", RunError::Closed)
+    panic!(
+        "cannot start a blocking job on this runner: {}",
+        RunError::Closed
+    )
 }

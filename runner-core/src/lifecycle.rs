@@ -257,10 +257,13 @@ impl Runner {
             live.executors(),
             future::or(
                 async { Ok(main.await) },
-                future::or(async { Err(Some(state.unhandled_panics.fatal().await)) }, async {
-                    interrupted.await;
-                    Err(None)
-                }),
+                future::or(
+                    async { Err(Some(state.unhandled_panics.fatal().await)) },
+                    async {
+                        interrupted.await;
+                        Err(None)
+                    },
+                ),
             ),
         );
         drop(entered);

@@ -225,4 +225,3 @@ impl<T> fmt::Debug for Task<T> {
             .finish()
     }
 }
-

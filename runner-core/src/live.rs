@@ -1,0 +1,70 @@
+//! An initialised runner: what it owns, and how it comes to own it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_executor::Executor;
+
+use crate::builder::Builder;
+use crate::context;
+use crate::debug;
+use crate::drive::{Executors, LocalSide};
+use crate::runner_state::{RunnerState, Settings};
+use crate::trie::Map;
+use crate::workers::Workers;
+
+pub(crate) struct Live {
+    pub(crate) state: Arc<RunnerState>,
+    pub(crate) executor: Arc<Executor<'static>>,
+    pub(crate) local: Rc<LocalSide>,
+    /// The runner's own context: private to the runner, so a plain cell on its thread.
+    pub(crate) context: RefCell<Map>,
+    pub(crate) workers: Workers,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) handle_ctrl_c: bool,
+}
+
+impl Live {
+    /// Makes the executor (or calls the factory), starts the workers, copies the current
+    /// context as the runner's own, and resolves debug mode.
+    pub(crate) fn start(builder: Builder) -> Live {
+        let executor_is_shared = builder.factory.is_some();
+        let executor = match builder.factory {
+            Some(factory) => factory(),
+            None => Arc::new(Executor::new()),
+        };
+        let state = Arc::new(RunnerState::new(
+            &executor,
+            Settings {
+                executor_is_shared,
+                debug: debug::resolve(builder.debug),
+                threads: builder.threads,
+                slow_poll_threshold: builder.slow_poll_threshold,
+                unhandled_panic: builder.unhandled_panic,
+            },
+        ));
+        Live {
+            workers: Workers::start(&state, &executor, builder.threads - 1),
+            executor,
+            local: Rc::new(LocalSide::new()),
+            context: RefCell::new(context::snapshot()),
+            state,
+            shutdown_grace: builder.shutdown_grace,
+            shutdown_timeout: builder.shutdown_timeout,
+            handle_ctrl_c: builder.handle_ctrl_c,
+        }
+    }
+
+    /// What `drive::block_on` runs on the runner's thread.
+    pub(crate) fn executors(&self) -> Executors<'_> {
+        Executors {
+            executor: &self.executor,
+            local: &self.local,
+            first_spawn: &self.state.first_spawn,
+            executor_is_shared: self.state.executor_is_shared,
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The signal close gives in step 1, which `shutdown_requested()` futures wait for.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context as TaskCx, Poll, Waker};
+
+use slab::Slab;
+
+use crate::guard::lock;
+
+pub(crate) struct ShutdownSignal {
+    given: AtomicBool,
+    /// The waiting futures' wakers; a future keeps the key of its slot.
+    waiting: Mutex<Slab<Waker>>,
+}
+
+impl ShutdownSignal {
+    pub(crate) fn new() -> Self {
+        ShutdownSignal {
+            given: AtomicBool::new(false),
+            waiting: Mutex::new(Slab::new()),
+        }
+    }
+
+    pub(crate) fn is_given(&self) -> bool {
+        self.given.load(Ordering::Acquire)
+    }
+
+    /// Completes every waiting future, and every future polled from now on.
+    pub(crate) fn give(&self) {
+        let mut waiting = lock(&self.waiting);
+        self.given.store(true, Ordering::Release);
+        let wakers: Vec<Waker> = waiting.drain().collect();
+        drop(waiting);
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Polls for a future whose waker's place is `slot`.
+    pub(crate) fn poll(&self, slot: &mut Option<usize>, cx: &mut TaskCx<'_>) -> Poll<()> {
+        let mut waiting = lock(&self.waiting);
+        if self.is_given() {
+            return Poll::Ready(());
+        }
+        match slot.and_then(|key| waiting.get_mut(key)) {
+            Some(waker) => waker.clone_from(cx.waker()),
+            None => *slot = Some(waiting.insert(cx.waker().clone())),
+        }
+        Poll::Pending
+    }
+
+    /// A waiting future is dropped: its slot goes.
+    pub(crate) fn forget(&self, slot: usize) {
+        lock(&self.waiting).try_remove(slot);
+    }
+}

@@ -1,0 +1,166 @@
+//! Spawning: onto the runner this code runs on (`spawn`, `spawn_local`), and blocking work
+//! onto a thread pool (`unblock`).
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::sync::Arc;
+
+use async_executor::Executor;
+
+use crate::context;
+use crate::error;
+use crate::guard::OnDrop;
+use crate::registry::Kind;
+use crate::runner_state::RunnerState;
+use crate::task::{Outcome, PanicSlot, Task};
+use crate::task_wrapper::TaskWrapper;
+use crate::thread_runner;
+
+/// Spawns `future` onto `executor` for `state`, in a copy of the current context.
+#[track_caller]
+pub(crate) fn spawn_on<F>(
+    state: &Arc<RunnerState>,
+    executor: &Executor<'static>,
+    future: F,
+    location: &'static Location<'static>,
+) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    state.first_spawn.note_spawn();
+    let inner = executor
+        .spawn(TaskWrapper::new(future, state, location))
+        .fallible();
+    Task::new(inner, state, location, Kind::Task)
+}
+
+/// Spawns a task onto the runner this code runs on.
+///
+/// The task runs in a copy of the current context taken now: it sees the context variables
+/// set so far, and what it sets stays its own. With [`threads`](crate::Builder::threads)
+/// above 1 it may run on any of the runner's threads.
+///
+/// # Panics
+///
+/// When called outside a running runner (use [`Handle::spawn`] there), or on a closed one.
+///
+/// # Examples
+///
+/// ```
+/// runner::run(async {
+///     let tasks: Vec<_> = (0..10).map(|i| runner::spawn(async move { i * i })).collect();
+///     let mut sum = 0;
+///     for task in tasks {
+///         sum += task.await;
+///     }
+///     assert_eq!(sum, 285);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = Location::caller();
+    let spawned = thread_runner::with_runner(|state, executor, _| match executor {
+        Some(executor) => spawn_on(state, executor, future, location),
+        None => error::closed_on_spawn(),
+    });
+    match spawned {
+        Some(task) => task,
+        None => error::outside_runner("runner::spawn"),
+    }
+}
+
+/// Spawns a `!Send` task onto the runner's own thread.
+///
+/// # Panics
+///
+/// When called anywhere but on the thread of a running runner: outside a runner, or from a
+/// task running on one of its worker threads.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// runner::run(async {
+///     let shared = Rc::new(5); // Rc is !Send
+///     let task = runner::spawn_local(async move { *shared + 1 });
+///     assert_eq!(task.await, 6);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn_local<F>(future: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let location = Location::caller();
+    let spawned = thread_runner::with_runner(|state, executor, local| match (executor, local) {
+        (Some(_), Some(local)) => {
+            let inner = local
+                .spawn(TaskWrapper::new(future, state, location))
+                .fallible();
+            Some(Task::new(inner, state, location, Kind::Task))
+        }
+        (None, _) => error::closed_on_spawn(),
+        (Some(_), None) => None,
+    });
+    spawned.flatten().unwrap_or_else(|| {
+        panic!(
+            "runner::spawn_local called off the runner's own thread (at {location}): call it from \
+             the future given to Runner::run or from another spawn_local task"
+        )
+    })
+}
+
+/// Runs the blocking function `f` on a thread pool and returns a handle to its result.
+///
+/// `f` runs inside a copy of the caller's context. The runner keeps track of the job: close
+/// waits for it, at most [`shutdown_timeout`](crate::Builder::shutdown_timeout). A blocking
+/// job cannot be cancelled: dropping its handle detaches it.
+///
+/// # Panics
+///
+/// When called outside a running runner.
+///
+/// # Examples
+///
+/// ```
+/// runner::run(async {
+///     let len = runner::unblock(|| std::fs::read_dir(".").map(|d| d.count()).unwrap_or(0)).await;
+///     assert!(len > 0);
+/// });
+/// ```
+#[track_caller]
+pub fn unblock<T, F>(f: F) -> Task<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let location = Location::caller();
+    let Some(state) = thread_runner::runner_state() else {
+        error::outside_runner("runner::unblock")
+    };
+    let key = state.registry.register(location, Kind::Job, None);
+    let job_state = state.clone();
+    // Leaves the registry however the job ends, even if it never runs.
+    let leave = OnDrop::new(move || job_state.registry.unregister(key));
+    let panic_state = state.clone();
+    let mut job_context = context::snapshot();
+    let inner = blocking::unblock(move || {
+        let ran = context::run_in(&mut job_context, || catch_unwind(AssertUnwindSafe(f)));
+        let outcome = match ran {
+            Ok(value) => Outcome::Done(value),
+            Err(payload) => Outcome::Panicked(PanicSlot::new(payload, location, Some(panic_state))),
+        };
+        drop(job_context);
+        drop(leave);
+        outcome
+    })
+    .fallible();
+    Task::new(inner, &state, location, Kind::Job)
+}

@@ -1,0 +1,290 @@
+//! The task wrapper: what the executor polls for every spawned future.
+//!
+//! For each poll it enters the task's own context and marks the task as the one polled on
+//! this thread, catches a panic, times the poll in debug mode, and sees a cancellation by
+//! close; at the end (completion, cancellation, or the executor dropping it) it drops the
+//! user's future inside that context and leaves the runner's registry.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskCx, Poll, Waker};
+use std::time::Instant;
+
+use pin_project_lite::pin_project;
+
+use crate::context;
+use crate::debug::{self, Spawned};
+use crate::poll_state::{self, PolledTask};
+use crate::registry::{Key, Kind};
+use crate::runner_state::RunnerState;
+use crate::task::{Outcome, PanicSlot};
+use crate::thread_runner;
+use crate::trie::Map;
+use crate::unhandled_panic;
+
+pin_project! {
+    /// A spawned future as the executor sees it.
+    pub(crate) struct TaskWrapper<F> {
+        #[pin]
+        future: Option<F>,
+        context: Map,
+        location: &'static Location<'static>,
+        // Left out in the common case, so that a spawn neither allocates it nor touches the
+        // runner's reference count, and the task is a word smaller: a poll that needs the
+        // runner then finds it in the thread-local of the runner thread polling it.
+        link: Option<Box<RunnerLink>>,
+    }
+
+    impl<F> PinnedDrop for TaskWrapper<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            // Still holding the future here means the task was cancelled: its handle was
+            // dropped, or its executor went away.
+            drop_in_context(this.future.as_mut(), this.context, this.location);
+            if let Some(link) = this.link.take() {
+                if let Some(key) = link.key {
+                    link.state.registry.unregister(key);
+                }
+                if link.state.executor_is_shared {
+                    link.state.registry.task_dropped();
+                }
+            }
+        }
+    }
+}
+
+/// A task's link to its runner, for the tasks that need one outside a poll: on a shared
+/// executor (close counts and wakes them, and they may be polled on another runner's
+/// thread), in debug mode (slow polls, naming them at close), or once they have a registry
+/// entry to leave.
+struct RunnerLink {
+    state: Arc<RunnerState>,
+    /// The task's registry entry, made when close first needs to reach the task.
+    key: Option<Key>,
+    waker_given: bool,
+}
+
+impl RunnerLink {
+    fn boxed(state: Arc<RunnerState>, key: Option<Key>) -> Box<RunnerLink> {
+        Box::new(RunnerLink {
+            state,
+            key,
+            waker_given: false,
+        })
+    }
+}
+
+impl<F: Future> TaskWrapper<F> {
+    /// Wraps `future` for `state`; panics when the runner is closed.
+    #[track_caller]
+    pub(crate) fn new(
+        future: F,
+        state: &Arc<RunnerState>,
+        location: &'static Location<'static>,
+    ) -> Self {
+        if state.executor_is_shared {
+            state.registry.task_spawned();
+        }
+        let link = (state.executor_is_shared || state.debug).then(|| {
+            // In debug mode every task is registered at once, so that close can name it.
+            let key = state
+                .debug
+                .then(|| state.registry.register(location, Kind::Task, None));
+            RunnerLink::boxed(state.clone(), key)
+        });
+        TaskWrapper {
+            future: Some(future),
+            context: context::snapshot(),
+            location,
+            link,
+        }
+    }
+}
+
+impl<F: Future> Future for TaskWrapper<F> {
+    type Output = Outcome<F::Output>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Some(link) = this.link.as_deref()
+            && link.state.registry.is_cancelling()
+        {
+            drop_in_context(this.future.as_mut(), this.context, this.location);
+            return Poll::Ready(Outcome::Cancelled);
+        }
+        if this.future.is_none() {
+            return Poll::Ready(Outcome::Cancelled);
+        }
+        let started = this
+            .link
+            .as_deref()
+            .filter(|link| link.state.debug)
+            .map(|_| Instant::now());
+        let known_key = this.link.as_deref().and_then(|link| link.key);
+        let marker = PolledTask {
+            key: known_key,
+            location: this.location,
+        };
+        let task_runner = this
+            .link
+            .as_deref()
+            .and_then(|link| thread_runner::enter_task_runner(&link.state));
+        let mut future = this.future.as_mut();
+        let (polled, key) = poll_in_task(this.context, marker, || {
+            let polled = future.as_mut().as_pin_mut().map(|f| f.poll(cx));
+            if let Some(Poll::Ready(_)) = polled {
+                // Dropped at once, still inside the task's context: its destructors
+                // see the task's variables (a panic there is the task's panic).
+                future.set(None);
+            }
+            polled.unwrap_or(Poll::Pending)
+        });
+        thread_runner::leave_task_runner(task_runner);
+        if key != known_key {
+            // `shutdown_requested()` registered the task during the poll, with the task's
+            // own runner (see `thread_runner::runner_state`).
+            note_registered(this.link, key);
+        }
+        if let Some(started) = started {
+            check_slow_poll(this.link.as_deref(), started, this.location);
+        }
+        match polled {
+            Ok(Poll::Pending) => {
+                if let Some(link) = this.link.as_deref_mut()
+                    && link.state.executor_is_shared
+                    && !link.waker_given
+                {
+                    give_waker(link, this.location, cx.waker());
+                }
+                Poll::Pending
+            }
+            Ok(Poll::Ready(output)) => Poll::Ready(Outcome::Done(output)),
+            Err(payload) => {
+                drop_in_context(this.future.as_mut(), this.context, this.location);
+                // A task of the runner's own executor is only ever polled on its threads.
+                let state = match this.link.as_deref() {
+                    Some(link) => Some(link.state.clone()),
+                    None => thread_runner::runner_state(),
+                };
+                let slot = PanicSlot::new(payload, this.location, state);
+                Poll::Ready(Outcome::Panicked(slot))
+            }
+        }
+    }
+}
+
+/// Runs `poll` with `map` as the thread's context and `task` as the polled task. Returns
+/// what `poll` returned or the payload of its panic, and the task's registry key, which the
+/// poll may have just created. Catching the panic here is what lets the thread-locals be
+/// restored without a guard.
+#[inline]
+fn poll_in_task<R>(
+    map: &mut Map,
+    task: PolledTask,
+    poll: impl FnOnce() -> R,
+) -> (std::thread::Result<R>, Option<Key>) {
+    let (previous_task, thread_is_pristine) = poll_state::enter_task(task);
+    // When the thread's context already is the task's (neither has a variable set, the
+    // common case), nothing is swapped in; a variable the poll sets stays the task's.
+    let swap = !(thread_is_pristine && map.is_pristine());
+    let previous_map = swap.then(|| context::swap_thread_context(std::mem::take(map)));
+    let polled = catch_unwind(AssertUnwindSafe(poll));
+    match previous_map {
+        Some(previous_map) => *map = context::swap_thread_context(previous_map),
+        None => {
+            if !poll_state::context_is_pristine() {
+                *map = context::swap_thread_context(Map::EMPTY);
+            }
+        }
+    }
+    let left_task = poll_state::leave_task(previous_task);
+    (polled, left_task.and_then(|task| task.key))
+}
+
+/// Registers the task being polled on this thread with its runner, if it has no entry yet,
+/// and calls `f` with its key; does nothing outside a task.
+pub(crate) fn with_polled_task_key(state: &RunnerState, f: impl FnOnce(Key)) {
+    let key = poll_state::with_polled_task(|task| {
+        let task = task.as_mut()?;
+        Some(
+            *task
+                .key
+                .get_or_insert_with(|| state.registry.register(task.location, Kind::Task, None)),
+        )
+    });
+    if let Some(key) = key {
+        f(key);
+    }
+}
+
+/// Keeps the registry key a poll gave the task, with the runner it belongs to.
+#[cold]
+fn note_registered(link: &mut Option<Box<RunnerLink>>, key: Option<Key>) {
+    match link {
+        Some(link) => link.key = key,
+        None => {
+            *link = thread_runner::runner_state().map(|state| RunnerLink::boxed(state, key));
+        }
+    }
+}
+
+/// Reports a poll that took longer than the debug-mode threshold.
+#[cold]
+fn check_slow_poll(
+    link: Option<&RunnerLink>,
+    started: Instant,
+    location: &'static Location<'static>,
+) {
+    let took = started.elapsed();
+    if let Some(link) = link
+        && took > link.state.slow_poll_threshold
+    {
+        debug::report_slow_poll(
+            Spawned::Task(location),
+            took,
+            link.state.slow_poll_threshold,
+        );
+    }
+}
+
+/// Gives a waiting task's waker to the registry of its runner on a shared executor, for
+/// close to wake and cancel it. A task's waker never changes: this happens once.
+#[cold]
+fn give_waker(link: &mut RunnerLink, location: &'static Location<'static>, waker: &Waker) {
+    match link.key {
+        Some(key) => link.state.registry.store_waker(key, waker),
+        None => {
+            let key = link
+                .state
+                .registry
+                .register(location, Kind::Task, Some(waker.clone()));
+            link.key = Some(key);
+        }
+    }
+    link.waker_given = true;
+}
+
+/// Drops a task's future inside the task's context, so that its destructors see the
+/// task's context variables; a destructor that panics is reported, not propagated.
+pub(crate) fn drop_in_context<F>(
+    mut future: Pin<&mut Option<F>>,
+    context: &mut Map,
+    location: &'static Location<'static>,
+) {
+    if future.is_none() {
+        return;
+    }
+    let dropped = context::run_in(context, || {
+        catch_unwind(AssertUnwindSafe(|| future.set(None)))
+    });
+    if let Err(payload) = dropped {
+        let text = unhandled_panic::destructor_panic_text(location, &*payload);
+        match thread_runner::runner_state() {
+            Some(state) => state.unhandled_panics.report(text),
+            None => debug::report(format_args!("{text}")),
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Panics nobody will see: the policy that decides what happens to them, and the reports.
+
+use std::future::Future;
+use std::panic::Location;
+use std::sync::Mutex;
+use std::task::{Poll, Waker};
+
+use crate::debug;
+use crate::guard::lock;
+
+/// A panic payload, as `catch_unwind` returns it.
+pub(crate) type Payload = Box<dyn std::any::Any + Send>;
+
+/// What a runner does with the panic of a task that nobody awaits (a detached task, or one
+/// whose [`Task`](crate::Task) was dropped).
+///
+/// # Examples
+///
+/// ```
+/// use runner::{Runner, UnhandledPanic};
+///
+/// let mut runner = Runner::builder().unhandled_panic(UnhandledPanic::Ignore).build();
+/// runner.run(async {
+///     runner::spawn(async { panic!("nobody will know") }).detach();
+/// });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum UnhandledPanic {
+    /// Print a report with the task's spawn location and go on (the default), as asyncio
+    /// logs "Task exception was never retrieved".
+    #[default]
+    Report,
+    /// Say nothing and go on.
+    Ignore,
+    /// Shut the runner down: the running `run` cancels its future, closes the runner and
+    /// panics with the task's payload.
+    ShutdownRunner,
+}
+
+/// A runner's unobserved panics: the policy, the payload that shuts the runner down, and
+/// the reports held while close cancels tasks (step 3), to be given in step 4.
+pub(crate) struct UnhandledPanics {
+    pub(crate) policy: UnhandledPanic,
+    fatal: Mutex<Fatal>,
+    held: Mutex<Option<Vec<String>>>,
+}
+
+#[derive(Default)]
+struct Fatal {
+    payload: Option<Payload>,
+    waker: Option<Waker>,
+}
+
+impl UnhandledPanics {
+    pub(crate) fn new(policy: UnhandledPanic) -> Self {
+        UnhandledPanics {
+            policy,
+            fatal: Mutex::default(),
+            held: Mutex::new(None),
+        }
+    }
+
+    /// Applies the policy to the panic of the task spawned at `location`; `running` says
+    /// whether the runner is still running (a shutdown in progress is not started again).
+    pub(crate) fn unobserved(
+        &self,
+        location: &'static Location<'static>,
+        payload: Payload,
+        running: bool,
+    ) {
+        match self.policy {
+            UnhandledPanic::Ignore => {}
+            UnhandledPanic::ShutdownRunner if running => {
+                let mut fatal = lock(&self.fatal);
+                if fatal.payload.is_none() {
+                    fatal.payload = Some(payload);
+                    if let Some(waker) = fatal.waker.take() {
+                        waker.wake();
+                    }
+                    return;
+                }
+                drop(fatal);
+                self.report(unobserved_panic_text(location, &*payload));
+            }
+            _ => self.report(unobserved_panic_text(location, &*payload)),
+        }
+    }
+
+    /// Completes with the payload of a task whose panic shuts the runner down.
+    pub(crate) fn fatal(&self) -> impl Future<Output = Payload> + '_ {
+        std::future::poll_fn(move |cx| {
+            if self.policy != UnhandledPanic::ShutdownRunner {
+                // Never completes under the other policies: no lock on the hot path.
+                return Poll::Pending;
+            }
+            let mut fatal = lock(&self.fatal);
+            match fatal.payload.take() {
+                Some(payload) => Poll::Ready(payload),
+                None => {
+                    fatal.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+    }
+
+    /// Gives a report now, or holds it for step 4 of close while step 3 runs.
+    pub(crate) fn report(&self, text: String) {
+        let mut held = lock(&self.held);
+        match &mut *held {
+            Some(reports) => reports.push(text),
+            None => {
+                drop(held);
+                debug::report(format_args!("{text}"));
+            }
+        }
+    }
+
+    /// Step 3 of close starts: reports wait for step 4.
+    pub(crate) fn hold_reports(&self) {
+        lock(&self.held).get_or_insert_with(Vec::new);
+    }
+
+    /// Step 4 of close: the reports held during step 3, in the order they came.
+    pub(crate) fn give_held_reports(&self) {
+        let held = lock(&self.held).take().unwrap_or_default();
+        for text in held {
+            debug::report(format_args!("{text}"));
+        }
+    }
+}
+
+/// The report of a panic nobody awaited, when no runner is known to hold it.
+pub(crate) fn unobserved_panic_text(
+    location: &'static Location<'static>,
+    payload: &(dyn std::any::Any + Send),
+) -> String {
+    format!(
+        "task spawned at {location} panicked and nobody awaited it: {}",
+        debug::panic_message(payload)
+    )
+}
+
+/// The report of a task's destructor that panicked while the task was dropped.
+pub(crate) fn destructor_panic_text(
+    location: &'static Location<'static>,
+    payload: &(dyn std::any::Any + Send),
+) -> String {
+    format!(
+        "the destructor of the task spawned at {location} panicked while the task was dropped: {}",
+        debug::panic_message(payload)
+    )
+}
