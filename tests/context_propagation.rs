@@ -349,3 +349,77 @@ fn the_request_context_example_keeps_each_requests_id_to_its_own_tasks() {
         "{stdout}"
     );
 }
+
+/// A value whose `Clone` reads another context variable.
+#[derive(Debug)]
+struct ReadsOnClone(Option<u32>);
+
+static READ_ON_CLONE: ContextVar<u32> = ContextVar::new("read_on_clone");
+
+impl Clone for ReadsOnClone {
+    fn clone(&self) -> Self {
+        ReadsOnClone(READ_ON_CLONE.get())
+    }
+}
+
+#[test]
+fn a_value_whose_clone_reads_a_variable_sees_the_context() {
+    static HOLDER: ContextVar<ReadsOnClone> = ContextVar::new("holder");
+    Context::empty().run(|| {
+        READ_ON_CLONE.set(9);
+        HOLDER.set(ReadsOnClone(None));
+        assert_eq!(HOLDER.get().unwrap().0, Some(9));
+    });
+}
+
+#[test]
+fn a_value_whose_clone_panics_leaves_the_context_in_place() {
+    #[derive(Debug)]
+    struct PanicsOnClone;
+    impl Clone for PanicsOnClone {
+        fn clone(&self) -> Self {
+            panic!("no clones")
+        }
+    }
+    static BOMB: ContextVar<PanicsOnClone> = ContextVar::new("bomb");
+    static KEPT: ContextVar<u32> = ContextVar::new("kept");
+    Context::empty().run(|| {
+        KEPT.set(4);
+        BOMB.set(PanicsOnClone);
+        let cloned = std::panic::catch_unwind(|| BOMB.get());
+        assert!(cloned.is_err());
+        assert_eq!(
+            KEPT.get(),
+            Some(4),
+            "the thread's context survived the panic"
+        );
+    });
+}
+
+#[test]
+fn a_context_running_on_another_thread_shows_its_values_as_of_entry() {
+    static N: ContextVar<u32> = ContextVar::new("n");
+    let ctx = Context::empty();
+    ctx.run(|| N.set(1));
+    let (entered, is_entered) = std::sync::mpsc::channel();
+    let (leave, may_leave) = std::sync::mpsc::channel::<()>();
+    let running = ctx.clone();
+    let thread = std::thread::spawn(move || {
+        running.run(|| {
+            N.set(2);
+            entered.send(()).unwrap();
+            may_leave.recv().unwrap();
+        })
+    });
+    is_entered.recv().unwrap();
+    assert_eq!(
+        ctx.get(&N),
+        Some(1),
+        "the values as of entry, not an empty context"
+    );
+    assert_eq!(ctx.len(), 1);
+    assert!(format!("{ctx:?}").contains("vars: 1"), "{ctx:?}");
+    leave.send(()).unwrap();
+    thread.join().unwrap();
+    assert_eq!(ctx.get(&N), Some(2), "what the run set shows once it left");
+}

@@ -533,3 +533,71 @@ fn strange_runner_debug_values_never_panic() {
         values.len()
     );
 }
+
+/// Rounds in `runners_sharing_one_executor_spawn_and_close_concurrently`, for each count of
+/// runners.
+const SHARED_EXECUTOR_ROUNDS: usize = 1_000;
+
+#[test]
+fn runners_sharing_one_executor_spawn_and_close_concurrently() {
+    static CREATED: AtomicUsize = AtomicUsize::new(0);
+    static DROPPED: AtomicUsize = AtomicUsize::new(0);
+    for runners in [2, 4] {
+        let started = Instant::now();
+        for round in 0..SHARED_EXECUTOR_ROUNDS {
+            let executor = Arc::new(async_executor::Executor::new());
+            let (finished, all_finished) = std::sync::mpsc::channel();
+            for _ in 0..runners {
+                let executor = executor.clone();
+                let finished = finished.clone();
+                std::thread::spawn(move || {
+                    let mut r = Runner::builder().factory(move || executor).build();
+                    r.run(async {
+                        for kind in 0..8 {
+                            let guard = Guard::new(&CREATED, &DROPPED);
+                            let task = async move {
+                                let _guard = guard;
+                                match kind % 4 {
+                                    0 => std::future::pending::<()>().await,
+                                    1 => {
+                                        runner::shutdown_requested().await;
+                                        async_io::Timer::after(Duration::from_micros(200)).await;
+                                    }
+                                    // A first poll slow enough to be running on another
+                                    // runner's thread while this runner closes.
+                                    2 => {
+                                        std::thread::sleep(Duration::from_micros(100));
+                                        std::future::pending::<()>().await
+                                    }
+                                    _ => futures_lite::future::yield_now().await,
+                                }
+                            };
+                            runner::spawn(task).detach();
+                        }
+                        futures_lite::future::yield_now().await;
+                    });
+                    r.close();
+                    let _ = finished.send(());
+                });
+            }
+            for _ in 0..runners {
+                all_finished
+                    .recv_timeout(Duration::from_secs(30))
+                    .unwrap_or_else(|_| {
+                        panic!("round {round} with {runners} runners hangs: a close never returned")
+                    });
+            }
+            assert_eq!(
+                CREATED.load(Ordering::SeqCst),
+                DROPPED.load(Ordering::SeqCst),
+                "round {round} with {runners} runners: every task's destructor ran once"
+            );
+        }
+        println!(
+            "{runners} runners on one executor: {SHARED_EXECUTOR_ROUNDS} rounds of concurrent \
+             spawn and close in {:.1?}, {} tasks, every destructor run once",
+            started.elapsed(),
+            CREATED.load(Ordering::SeqCst)
+        );
+    }
+}
