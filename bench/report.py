@@ -367,7 +367,7 @@ def main():
     spawn_without = w.ratio(("spawn", "runner", at_ratios), ("spawn", "smol_executor", at_ratios))
     md += ["### Context variables", "",
            "What the context machinery costs tasks that touch no variable: the same benchmarks "
-           "run again from a build of runner without it (`--cfg runner_bench_without_context`: "
+           "run again from a build of runner without it (a copy edited by `bench/without_context.py`: "
            f"no snapshot at spawn, no context swap per poll; {len(ablated)} run(s)). Each build is "
            "compared with bare smol `Executor` within its own run, and the machinery's cost is the "
            "ratio of the two ratios, so that neither build's run decides it alone.", "",

@@ -31,12 +31,15 @@ for run in $(seq 1 "$runs"); do
     cargo bench -p runner-bench --bench compare 2> "$results/compare.stderr" | tee "$results/compare.$run.txt"
 done
 
-# Issue 3 asks what the context machinery costs: the same benchmarks, built without it
-# (tasks take no snapshot and swap no context), each again against bare smol in its own run.
-echo "== the context machinery left out: --cfg runner_bench_without_context (own target dir)"
+# What the context machinery costs: the same benchmarks, built from a copy of the workspace
+# whose runner leaves it out (bench/without_context.py: tasks take no snapshot and swap no
+# context), each again against bare smol in its own run. The product has no switch for it.
+echo "== the context machinery left out: a copy made by bench/without_context.py (own target dir)"
+copy="$(python3 bench/without_context.py "$PWD/target/without-context-src")"
 for run in $(seq 1 "$runs"); do
-    RUSTFLAGS="--cfg runner_bench_without_context" CARGO_TARGET_DIR=target/without-context \
-        cargo bench -p runner-bench --bench compare -- context::poll spawn::runner spawn::smol_executor \
+    CARGO_TARGET_DIR="$PWD/target/without-context" \
+        cargo bench --manifest-path "$copy/Cargo.toml" -p runner-bench --bench compare -- \
+        context::poll spawn::runner spawn::smol_executor \
         --skip runner_debug --skip runner_local 2> /dev/null | tee "$results/without_context.$run.txt"
 done
 
