@@ -3,51 +3,12 @@
 //! Run with `cargo test --features tracing --test debug_tracing`.
 #![cfg(feature = "tracing")]
 
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::Duration;
 
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
-
-/// Collects (target, level, message) of every event.
-#[derive(Clone, Default)]
-struct Collector {
-    events: Arc<Mutex<Vec<(String, Level, String)>>>,
-}
-
-struct Message(String);
-
-impl Visit for Message {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.0 = format!("{value:?}");
-        }
-    }
-}
-
-impl Subscriber for Collector {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut message = Message(String::new());
-        event.record(&mut message);
-        let metadata = event.metadata();
-        self.events.lock().unwrap().push((
-            metadata.target().to_owned(),
-            *metadata.level(),
-            message.0,
-        ));
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
+use common::events::Collector;
+use tracing::Level;
 
 #[test]
 fn reports_become_warn_events_with_target_runner() {
@@ -62,9 +23,9 @@ fn reports_become_warn_events_with_target_runner() {
     });
     let events = collector.events.lock().unwrap().clone();
     assert_eq!(events.len(), 1, "{events:?}");
-    let (target, level, message) = &events[0];
+    let (target, level, message) = (&events[0].target, events[0].level, &events[0].message);
     assert_eq!(target, "runner");
-    assert_eq!(*level, Level::WARN);
+    assert_eq!(level, Level::WARN);
     assert!(
         message.starts_with("slow poll: task spawned at tests/debug_tracing.rs:"),
         "{message}"

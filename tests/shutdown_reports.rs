@@ -5,44 +5,21 @@
 //! `cargo test --features tracing --test shutdown_reports`.
 #![cfg(feature = "tracing")]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
+use common::events::{Collector, Kept};
 
-type Log = Arc<Mutex<Vec<String>>>;
+type Log = Arc<Mutex<Vec<Kept>>>;
 
-/// Appends every event's message to the log.
-struct Collector(Log);
-
-struct Message(String);
-
-impl Visit for Message {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.0 = format!("{value:?}");
-        }
-    }
-}
-
-impl Subscriber for Collector {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut message = Message(String::new());
-        event.record(&mut message);
-        self.0.lock().unwrap().push(message.0);
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
+fn log_line(log: &Log, line: String) {
+    log.lock().unwrap().push(Kept {
+        target: "test".to_owned(),
+        level: tracing::Level::INFO,
+        message: line,
+    });
 }
 
 /// Logs its drop; the one named "bomb" panics in its destructor.
@@ -53,10 +30,7 @@ struct Dropped {
 
 impl Drop for Dropped {
     fn drop(&mut self) {
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("dropped {}", self.name));
+        log_line(&self.log, format!("dropped {}", self.name));
         if self.name == "bomb" {
             panic!("the bomb's destructor");
         }
@@ -65,8 +39,9 @@ impl Drop for Dropped {
 
 #[test]
 fn step_four_reports_after_every_task_is_gone_and_before_blocking_jobs() {
-    let log: Log = Arc::default();
-    tracing::subscriber::set_global_default(Collector(log.clone())).expect("first subscriber");
+    let collector = Collector::default();
+    let log: Log = collector.events.clone();
+    tracing::subscriber::set_global_default(collector).expect("first subscriber");
     // The bomb's panic is expected: no backtrace printed (that alone can take 100 ms).
     std::panic::set_hook(Box::new(|_| {}));
     let mut r = runner::Runner::builder().debug(true).build();
@@ -86,16 +61,18 @@ fn step_four_reports_after_every_task_is_gone_and_before_blocking_jobs() {
         let job_log = l.clone();
         runner::unblock(move || {
             std::thread::sleep(Duration::from_millis(300));
-            job_log
-                .lock()
-                .unwrap()
-                .push("blocking job finished".to_owned());
+            log_line(&job_log, "blocking job finished".to_owned());
         })
         .detach();
         futures_lite::future::yield_now().await;
     });
     r.close();
-    let log = log.lock().unwrap().clone();
+    let log: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|kept| kept.message.clone())
+        .collect();
     let position = |what: &dyn Fn(&String) -> bool, name: &str| {
         log.iter()
             .position(what)

@@ -37,3 +37,6 @@ pub fn thread_names() -> Vec<String> {
         .map(|name| name.trim().to_owned())
         .collect()
 }
+
+#[cfg(feature = "tracing")]
+pub mod events;
