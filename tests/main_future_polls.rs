@@ -23,7 +23,10 @@ fn the_main_future_is_not_polled_for_its_tasks_wake_ups() {
         std::future::poll_fn(|cx| {
             POLLS.fetch_add(1, Ordering::SeqCst);
             match finished.as_mut().poll(cx) {
-                Poll::Ready(received) => Poll::Ready(received.unwrap()),
+                Poll::Ready(received) => {
+                    received.unwrap();
+                    Poll::Ready(())
+                }
                 Poll::Pending => Poll::Pending,
             }
         })

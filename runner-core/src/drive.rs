@@ -181,8 +181,15 @@ pub(crate) fn block_on<T>(executors: Executors<'_>, until: impl Future<Output = 
 /// Polls its future only after the future's own waker was woken.
 struct PolledWhenWoken<F> {
     future: F,
-    /// Made at the first poll, from that poll's waker (`block_on`'s, which never changes).
+    /// The future's waker: a flag, then `block_on`'s waker. Kept by the thread between
+    /// `block_on`s (the flag's outer waker is `block_on`'s, the same for every call on a
+    /// thread), so that a run allocates it once per thread, not once per run.
     waker: Option<(Arc<WokenFlag>, Waker)>,
+    first: bool,
+}
+
+thread_local! {
+    static KEPT_WAKER: Cell<Option<(Arc<WokenFlag>, Waker)>> = const { Cell::new(None) };
 }
 
 struct WokenFlag {
@@ -205,8 +212,15 @@ impl<F> PolledWhenWoken<F> {
     fn new(future: F) -> Self {
         PolledWhenWoken {
             future,
-            waker: None,
+            waker: KEPT_WAKER.take(),
+            first: true,
         }
+    }
+}
+
+impl<F> Drop for PolledWhenWoken<F> {
+    fn drop(&mut self) {
+        KEPT_WAKER.set(self.waker.take());
     }
 }
 
@@ -215,31 +229,25 @@ impl<F: Future + Unpin> Future for PolledWhenWoken<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<F::Output> {
         let this = &mut *self;
-        match &this.waker {
-            Some((flag, _)) if flag.outer.will_wake(cx.waker()) => {
-                if !flag.woken.swap(false, Ordering::AcqRel) {
-                    return Poll::Pending;
-                }
-            }
-            previous => {
-                let first = previous.is_none();
-                let flag = Arc::new(WokenFlag {
-                    woken: AtomicBool::new(false),
-                    outer: cx.waker().clone(),
-                });
-                let waker = Waker::from(flag.clone());
-                if first {
-                    // `block_on` polled the future just before: the tasks it woke or
-                    // spawned run first, then it is polled again (with this waker, which it
-                    // registers from then on).
-                    waker.wake_by_ref();
-                    this.waker = Some((flag, waker));
-                    return Poll::Pending;
-                }
-                this.waker = Some((flag, waker));
-            }
+        let reused = matches!(&this.waker, Some((flag, _)) if flag.outer.will_wake(cx.waker()));
+        if !reused {
+            let flag = Arc::new(WokenFlag {
+                woken: AtomicBool::new(false),
+                outer: cx.waker().clone(),
+            });
+            this.waker = Some((flag.clone(), Waker::from(flag)));
         }
-        let (_, waker) = this.waker.as_ref().expect("set above");
+        let (flag, waker) = this.waker.as_ref().expect("set above");
+        if std::mem::take(&mut this.first) {
+            // `block_on` polled the future just before: the tasks it woke or spawned run
+            // first, then it is polled again, with this waker, which it registers from then on.
+            waker.wake_by_ref();
+            return Poll::Pending;
+        }
+        // A waker just made (the outer one changed) cannot tell whether it was woken.
+        if reused && !flag.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
         Pin::new(&mut this.future).poll(&mut TaskCx::from_waker(waker))
     }
 }

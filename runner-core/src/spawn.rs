@@ -43,7 +43,7 @@ where
 ///
 /// # Panics
 ///
-/// When called outside a running runner (use [`Handle::spawn`] there), or on a closed one.
+/// When called outside a running runner (use [`Handle::spawn`](crate::Handle::spawn) there), or on a closed one.
 ///
 /// # Examples
 ///
