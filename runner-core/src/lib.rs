@@ -19,6 +19,7 @@ mod runtime;
 mod shutdown;
 mod signal;
 mod task;
+mod thread_bound;
 mod trie;
 
 #[doc(hidden)]

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::resume_unwind;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -23,6 +24,7 @@ use crate::runtime::{self, LocalSide, Shared};
 use crate::shutdown;
 use crate::signal;
 use crate::task::Handle;
+use crate::thread_bound::ThreadBound;
 use crate::trie::Map;
 
 /// Runs futures to completion on an executor it builds on first use, and shuts everything
@@ -73,6 +75,8 @@ use crate::trie::Map;
 /// runner.close();
 /// ```
 pub struct Runner {
+    // First, so the compiler's error for a runner sent to another thread names this reason.
+    _thread: ThreadBound,
     state: State,
 }
 
@@ -125,6 +129,7 @@ impl Runner {
 
     pub(crate) fn from_builder(builder: Builder) -> Runner {
         Runner {
+            _thread: PhantomData,
             state: State::Created(builder),
         }
     }
