@@ -24,6 +24,7 @@ mod trie;
 
 #[doc(hidden)]
 pub mod __private;
+pub mod time;
 
 pub use builder::{Builder, UnhandledPanic};
 pub use context::{Context, ContextVar, Token};
