@@ -87,3 +87,8 @@ pub use async_process as process;
 
 #[doc(hidden)]
 pub use runner_core::__private;
+
+// The README's Rust examples run as doc tests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
