@@ -3,23 +3,47 @@
 //! One call builds the executor, runs your program's main future, and tears everything down
 //! in a defined order, so that no task, thread or blocking job outlives it by accident.
 //!
+//! ```toml
+//! [dependencies]
+//! runner-rt = "0.1"   # the library is `runner`
 //! ```
-//! let answer = runner::run(async {
+//!
+//! ```
+//! #[runner::main]
+//! async fn main() {
 //!     let task = runner::spawn(async { 21 });
-//!     task.await * 2
-//! });
-//! assert_eq!(answer, 42);
+//!     assert_eq!(task.await * 2, 42);
+//! }
 //! ```
 //!
 //! Three ways in:
+//! - [`#[runner::main]`](macro@main) on `async fn main`, and [`#[runner::test]`](macro@test)
+//!   on `async fn` tests.
 //! - [`run`]: a new [`Runner`] with the defaults, run, close (`asyncio.run`).
 //! - [`Runner`] and [`Builder`]: several runs on one executor, settings, a [`Handle`]
 //!   (`asyncio.Runner`).
-//! - `#[runner::main]` and `#[runner::test]`.
 //!
 //! Inside: [`spawn`], [`spawn_local`] and [`unblock`] return a [`Task`]; context variables
 //! ([`ContextVar`], [`Context`]) follow every task; [`shutdown_requested`] lets a task clean
-//! up during close.
+//! up during close; [`time`] sleeps and ticks.
+//!
+//! # Features
+//!
+//! All off by default, so the smallest program compiles only the runtime. The modules they
+//! add are the smol ecosystem's crates, re-exported as they are (as `smol` does), and work in
+//! any task of a runner.
+//!
+//! | feature | adds | from |
+//! |---|---|---|
+//! | `net` | [`runner::net`](https://docs.rs/runner-rt/latest/runner/net/index.html): `TcpListener`, `TcpStream`, `UdpSocket`, Unix sockets | [`async-net`](https://docs.rs/async-net) |
+//! | `fs` | [`runner::fs`](https://docs.rs/runner-rt/latest/runner/fs/index.html): files and directories | [`async-fs`](https://docs.rs/async-fs) |
+//! | `process` | [`runner::process`](https://docs.rs/runner-rt/latest/runner/process/index.html): child processes | [`async-process`](https://docs.rs/async-process) |
+//! | `full` | `net`, `fs` and `process` | |
+//! | `tracing` | debug-mode reports as `tracing` events | [`tracing`](https://docs.rs/tracing) |
+//!
+//! [`future`], [`io`], [`stream`] and [`prelude`] (from
+//! [`futures-lite`](https://docs.rs/futures-lite)) need no feature: the runtime is built on
+//! that crate, so they cost nothing to compile.
 //!
 //! # Environment
 //!
@@ -28,6 +52,7 @@
 //! | `RUNNER_DEBUG` | set, non-empty and not `0`: debug mode on, unless the program chose with [`Builder::debug`] | off |
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(inline)]
 pub use runner_core::{
@@ -35,44 +60,35 @@ pub use runner_core::{
     Token, UnhandledPanic, run, shutdown_requested, spawn, spawn_local, unblock,
 };
 
-/// Runs `async fn main` on a [`Runner`]: the program's entry point, like `asyncio.run(main())`.
-///
-/// The body runs with Ctrl-C handling; when it returns, the runner closes (tasks cancelled,
-/// blocking jobs waited for). Any `Termination` return type works, `?` included. Options:
-/// `debug`, `debug = bool`, `threads = N`, `shutdown_grace = "5s"`, `shutdown_timeout = "30s"`,
-/// `crate = "path"`; each is the [`Builder`] setter of the same name.
-///
-/// ```
-/// #[runner::main(threads = 2)]
-/// async fn main() -> Result<(), std::num::ParseIntError> {
-///     let n: u32 = runner::spawn(async { "21".parse() }).await?;
-///     assert_eq!(n * 2, 42);
-///     Ok(())
-/// }
-/// ```
 #[doc(inline)]
-pub use runner_macros::main;
+pub use runner_core::time;
 
-/// Runs an `async fn` test on a fresh [`Runner`] in debug mode, one runner per test.
-///
-/// Takes the options of [`main`](macro@main) (`debug = false` turns debug off) plus
-/// `timeout = "…"`, which fails the test with "test timed out after …". `#[should_panic]`,
-/// `#[ignore]`, `#[cfg]` and `-> Result<(), E>` work as on `#[test]`. A test never installs
-/// a Ctrl-C handler.
-///
-/// ```no_run
-/// #[runner::test(timeout = "1s")]
-/// async fn spawns() {
-///     assert!(runner::Handle::current().is_debug());
-///     assert_eq!(runner::spawn(async { 1 + 1 }).await, 2);
-/// }
-/// # fn main() {}
-/// ```
-///
-/// (The doc-test harness drops `#[test]` functions, so this one is only compiled; the
-/// crate's own `tests/` use the attribute for real.)
+// The attributes are documented once, in runner-macros; inlining shows that text here.
 #[doc(inline)]
-pub use runner_macros::test;
+pub use runner_macros::{main, test};
+
+#[doc(inline)]
+pub use futures_lite::{future, io, prelude, stream};
+
+#[cfg(feature = "net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
+#[doc(inline)]
+pub use async_net as net;
+
+#[cfg(feature = "fs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
+#[doc(inline)]
+pub use async_fs as fs;
+
+#[cfg(feature = "process")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process")))]
+#[doc(inline)]
+pub use async_process as process;
 
 #[doc(hidden)]
 pub use runner_core::__private;
+
+// The README's Rust examples run as doc tests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

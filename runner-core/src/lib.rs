@@ -9,6 +9,7 @@
 //! | `RUNNER_DEBUG` | set, non-empty and not `0`: debug mode on, unless the program chose with [`Builder::debug`] | off |
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod context;
@@ -28,6 +29,7 @@ mod signal;
 mod spawn;
 mod task;
 mod task_wrapper;
+mod thread_bound;
 mod thread_runner;
 mod trie;
 mod unhandled_panic;
@@ -35,6 +37,7 @@ mod workers;
 
 #[doc(hidden)]
 pub mod __private;
+pub mod time;
 
 pub use builder::Builder;
 pub use context::{Context, ContextVar, Token};

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::resume_unwind;
 use std::pin::Pin;
 use std::task::{Context as TaskCx, Poll};
@@ -21,6 +22,7 @@ use crate::live::Live;
 use crate::runner_state::RunnerState;
 use crate::shutdown;
 use crate::signal;
+use crate::thread_bound::ThreadBound;
 use crate::thread_runner;
 use crate::trie::Map;
 
@@ -80,6 +82,8 @@ use crate::trie::Map;
 /// runner.close();
 /// ```
 pub struct Runner {
+    // First, so the compiler's error for a runner sent to another thread names this reason.
+    _thread: ThreadBound,
     state: State,
 }
 
@@ -119,6 +123,7 @@ impl Runner {
 
     pub(crate) fn from_builder(builder: Builder) -> Runner {
         Runner {
+            _thread: PhantomData,
             state: State::Created(builder),
         }
     }

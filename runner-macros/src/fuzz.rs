@@ -36,13 +36,7 @@ impl Rng {
 
 /// Single tokens, as source text.
 const ATOMS: &[&str] = &[
-    // option names, right and wrong
-    "debug",
-    "threads",
-    "timeout",
-    "shutdown_grace",
-    "shutdown_timeout",
-    "crate",
+    // option names, wrong (the right ones come from `options::OPTIONS`)
     "r#debug",
     "thread",
     "flavor",
@@ -167,6 +161,10 @@ fn stream(rng: &mut Rng, depth: usize) -> TokenStream {
             ]);
             let inner = stream(rng, depth - 1);
             out.extend([TokenTree::Group(Group::new(delimiter, inner))]);
+        } else if rng.below(8) == 0 {
+            out.extend(tokens(
+                options::OPTIONS[rng.below(options::OPTIONS.len())].name,
+            ));
         } else {
             out.extend(tokens(rng.pick(ATOMS)));
         }

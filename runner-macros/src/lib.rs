@@ -1,40 +1,12 @@
-//! The `#[runner::main]` and `#[runner::test]` attributes.
-//!
-//! Use them through the `runner` crate (`#[runner::main]`, `#[runner::test]`); this crate is an
-//! implementation detail and its paths are not stable. The generated code calls into
-//! `runner::__private`, so it needs `runner` as a dependency (or a re-export of it, see the
-//! `crate` option).
-//!
-//! # How it works
-//!
-//! Each attribute goes through three phases, one module each:
-//!
-//! 1. `options` reads the arguments (`debug, threads = 4, …`), rejecting unknown and
-//!    duplicate options and values of the wrong type;
-//! 2. `valid` checks what they mean (`threads = 0`, durations such as `"500ms"`) and that
-//!    the function is an `async fn` without parameters;
-//! 3. `expand` writes a synchronous function that builds a `runner::Builder` from the options
-//!    and runs the `async` body on it.
-//!
-//! Mistakes become `compile_error!`s at the offending token, never a panic, and the function
-//! is still emitted beside them so that completion in an editor keeps working.
-//!
-//! # Options
-//!
-//! | option | `main` | `test` | effect |
-//! |---|---|---|---|
-//! | `debug`, `debug = true\|false` | default: `RUNNER_DEBUG` | default: `true` | `Builder::debug` |
-//! | `threads = N` (N ≥ 1) | ✓ | ✓ | `Builder::threads` |
-//! | `shutdown_grace = "…"` | ✓ | ✓ | `Builder::shutdown_grace` |
-//! | `shutdown_timeout = "…"` | ✓ | ✓ | `Builder::shutdown_timeout` |
-//! | `timeout = "…"` | | ✓ | the test fails if its body is not done in time |
-//! | `crate = "path"` | ✓ | ✓ | where to find `runner` (for crates that re-export it) |
-//!
-//! Durations are strings: a number and a unit, `ns`, `us` (or `µs`), `ms`, `s`, `m` (or
-//! `min`) or `h`, as in `"100ns"`, `"250us"`, `"500ms"`, `"1.5s"`, `"2m"`, `"1h"`.
+//! The `#[runner::main]` and `#[runner::test]` attributes, used through the `runner`
+//! library: depend on [`runner-rt`](https://docs.rs/runner-rt) and write `#[runner::main]`.
+//! The generated code calls into `runner`, so it needs that crate (or a re-export of it, see
+//! the `crate` option).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+// The docs show the `fn main` that `#[runner::main]` stands for.
+#![allow(clippy::needless_doctest_main)]
 
 use proc_macro::TokenStream;
 
@@ -48,21 +20,34 @@ mod fuzz;
 
 use options::Kind;
 
-/// Runs an `async fn main` on a [`runner::Runner`], like Python's `asyncio.run(main())`.
+// How it works: each attribute goes through three phases, one module each.
+// 1. `options` reads the arguments (`debug, threads = 4, …`), rejecting unknown and duplicate
+//    options and values of the wrong type;
+// 2. `valid` checks what they mean (`threads = 0`, durations such as `"500ms"`) and that the
+//    function is an `async fn` without parameters;
+// 3. `expand` writes a synchronous function that builds a `runner::Builder` from the options
+//    and runs the `async` body on it.
+// Mistakes become `compile_error!`s at the offending token, never a panic, and the function is
+// still emitted beside them so that completion in an editor keeps working.
+
+/// Runs `async fn main` on a [`Runner`], like Python's `asyncio.run(main())`: the program's
+/// entry point.
 ///
-/// ```ignore
+/// ```
 /// #[runner::main]
 /// async fn main() {
-///     println!("hello from a runner");
+///     let task = runner::spawn(async { 21 });
+///     assert_eq!(task.await * 2, 42);
 /// }
 /// ```
 ///
-/// is the same as
+/// does what this does:
 ///
-/// ```ignore
+/// ```
 /// fn main() {
-///     runner::run(async {
-///         println!("hello from a runner");
+///     runner::Builder::new().build().run(async move {
+///         let task = runner::spawn(async { 21 });
+///         assert_eq!(task.await * 2, 42);
 ///     })
 /// }
 /// ```
@@ -72,77 +57,106 @@ use options::Kind;
 /// remaining tasks are cancelled and its blocking jobs waited for.
 ///
 /// The function keeps its return type (`()`, `Result<(), E>`, `ExitCode`, any
-/// `Termination`), its visibility and its attributes; `?` works in the body. The function
-/// must be `async` and take no parameters.
+/// `Termination`, with `?` in the body), its visibility and its attributes. It must be
+/// `async` and take no parameters.
 ///
 /// # Options
 ///
-/// Options go between parentheses, separated by commas, each at most once. Each one is a
-/// [`Builder`] setter; with all of them,
+/// Between parentheses, separated by commas, each at most once; each sets the [`Builder`]
+/// setter of the same name:
 ///
-/// ```ignore
+/// | option | effect | default |
+/// |---|---|---|
+/// | `debug`, `debug = true\|false` | debug mode ([`Builder::debug`]) | the `RUNNER_DEBUG` environment variable |
+/// | `threads = N` | `N` threads in all, the main one and `N - 1` workers, `N ≥ 1` ([`Builder::threads`]) | 1 |
+/// | `shutdown_grace = "…"` | how long tasks waiting on `runner::shutdown_requested()` get to clean up ([`Builder::shutdown_grace`]) | 5 s |
+/// | `shutdown_timeout = "…"` | how long close waits for `runner::unblock` jobs ([`Builder::shutdown_timeout`]) | 300 s |
+/// | `crate = "path"` | where the generated code finds `runner` | `runner` |
+///
+/// Durations are strings: a number and a unit, `ns`, `us` (or `µs`), `ms`, `s`, `m` (or
+/// `min`) or `h`, as in `"250us"`, `"500ms"`, `"1.5s"`, `"2m"`.
+///
+/// ```
 /// #[runner::main(debug, threads = 4, shutdown_grace = "2s", shutdown_timeout = "500ms")]
-/// async fn main() { /* body */ }
+/// async fn main() {
+///     let handle = runner::Handle::current();
+///     assert!(handle.is_debug());
+///     assert_eq!(handle.threads(), 4);
+/// }
 /// ```
 ///
-/// is the same as
+/// does what this does:
 ///
-/// ```ignore
+/// ```
 /// use std::time::Duration;
 ///
 /// fn main() {
-///     runner::Runner::builder()
+///     runner::Builder::new()
 ///         .debug(true)                                    // debug
 ///         .threads(4)                                     // threads = 4
 ///         .shutdown_grace(Duration::from_secs(2))         // shutdown_grace = "2s"
 ///         .shutdown_timeout(Duration::from_millis(500))   // shutdown_timeout = "500ms"
 ///         .build()
-///         .run(async { /* body */ })
+///         .run(async move {
+///             let handle = runner::Handle::current();
+///             assert!(handle.is_debug());
+///             assert_eq!(handle.threads(), 4);
+///         })
 /// }
 /// ```
 ///
-/// - `debug` or `debug = true|false`: debug mode on or off. Without it, the `RUNNER_DEBUG`
-///   environment variable decides.
-/// - `threads = N`: `N` threads in all, the main one and `N - 1` workers; `N ≥ 1`, default 1.
-/// - `shutdown_grace = "…"`: how long tasks waiting on `runner::shutdown_requested()` get to
-///   clean up when `main` returns (default 5 s).
-/// - `shutdown_timeout = "…"`: how long close waits for `runner::unblock` jobs (default 300 s).
-/// - `crate = "path"`: where the generated code finds `runner`, for crates that re-export
-///   it: with `#[my_crate::rt::main(crate = "my_crate::rt")]` the code above is written with
-///   `my_crate::rt::Runner` instead of `runner::Runner`, and users of `my_crate` need no
-///   `runner` dependency of their own.
+/// `crate` is for libraries that re-export `runner`: with it, the generated code is written
+/// with that path instead of `runner`, and the library's users need no `runner` dependency
+/// of their own.
 ///
-/// Durations are strings: a number and a unit (`ns`, `us`, `ms`, `s`, `m`, `h`), as in
-/// `"500ms"` or `"1.5s"`.
+/// ```
+/// mod rt {
+///     pub use runner::*; // in a library: `pub use runner as rt;`
+/// }
 ///
+/// #[rt::main(crate = "crate::rt")]
+/// async fn main() {
+///     assert_eq!(rt::spawn(async { 1 }).await, 1);
+/// }
+/// ```
+///
+/// [`Runner`]: https://docs.rs/runner-rt/latest/runner/struct.Runner.html
 /// [`Builder`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html
-/// [`runner::Runner`]: https://docs.rs/runner-rt/latest/runner/struct.Runner.html
+/// [`Builder::debug`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.debug
+/// [`Builder::threads`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.threads
+/// [`Builder::shutdown_grace`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.shutdown_grace
+/// [`Builder::shutdown_timeout`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.shutdown_timeout
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(Kind::Main, args.into(), item.into()).into()
 }
 
-/// Runs an `async fn` test on a fresh [`runner::Runner`], in debug mode.
+/// Runs an `async fn` test on a fresh [`Runner`] in debug mode, one runner per test.
 ///
-/// ```ignore
+/// ```
 /// #[runner::test]
 /// async fn adds() {
 ///     let task = runner::spawn(async { 1 + 1 });
 ///     assert_eq!(task.await, 2);
 /// }
+/// # fn main() {}
 /// ```
 ///
-/// is the same as
+/// does what this does:
 ///
-/// ```ignore
-/// #[test]
+/// ```
+/// // #[test]
 /// fn adds() {
-///     let mut r = runner::Runner::builder().debug(true).handle_ctrl_c(false).build();
-///     r.run(async {
-///         let task = runner::spawn(async { 1 + 1 });
-///         assert_eq!(task.await, 2);
-///     })
+///     runner::Builder::new()
+///         .debug(true)
+///         .handle_ctrl_c(false)
+///         .build()
+///         .run(async move {
+///             let task = runner::spawn(async { 1 + 1 });
+///             assert_eq!(task.await, 2);
+///         })
 /// }
+/// # adds();
 /// ```
 ///
 /// Every test gets its own runner, closed when the test ends, so tests cannot see each
@@ -156,35 +170,48 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Options
 ///
-/// The options of [`macro@main`], with `debug` on by default (`debug = false` turns it off),
-/// plus `timeout = "…"`: the test fails with a panic saying it timed out when its body is
-/// not done in time. For example
+/// Those of [`main`](macro@main), with `debug` on unless `debug = false`, plus
+/// `timeout = "…"`: the test fails with "test timed out after …" when its body is not done in
+/// time.
 ///
-/// ```ignore
+/// ```
 /// #[runner::test(debug = false, timeout = "1s")]
-/// async fn quick() { /* body */ }
+/// async fn quick() {
+///     assert!(!runner::Handle::current().is_debug());
+/// }
+/// # fn main() {}
 /// ```
 ///
-/// is the same as
+/// does what this does:
 ///
-/// ```ignore
+/// ```
 /// use std::time::Duration;
 ///
-/// #[test]
+/// // #[test]
 /// fn quick() {
-///     let mut r = runner::Runner::builder().debug(false).handle_ctrl_c(false).build();
-///     let done = r.run(futures_lite::future::or(
-///         async { Some(async { /* body */ }.await) },
+///     let mut runner = runner::Builder::new().debug(false).handle_ctrl_c(false).build();
+///     let done = runner.run(runner::future::or(
+///         async move {
+///             assert!(!runner::Handle::current().is_debug());
+///             Some(())
+///         },
 ///         async {
-///             async_io::Timer::after(Duration::from_secs(1)).await;
+///             runner::time::sleep(Duration::from_secs(1)).await;
 ///             None
 ///         },
 ///     ));
-///     done.expect("test timed out after 1s")
+///     if done.is_none() {
+///         panic!("test timed out after 1s (set by #[runner::test(timeout = ...)])");
+///     }
 /// }
+/// # quick();
 /// ```
 ///
-/// [`runner::Runner`]: https://docs.rs/runner-rt/latest/runner/struct.Runner.html
+/// (Doc tests compile `#[test]` functions out: here the attribute's examples are only
+/// expanded, which checks their options, and the hand-written ones are called; the crate's
+/// own tests run the attribute.)
+///
+/// [`Runner`]: https://docs.rs/runner-rt/latest/runner/struct.Runner.html
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(Kind::Test, args.into(), item.into()).into()

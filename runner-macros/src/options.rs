@@ -28,41 +28,73 @@ impl Kind {
         }
     }
 
-    /// The options this attribute accepts, as they are written, for messages.
-    fn accepted(self) -> &'static str {
-        match self {
-            Kind::Main => {
-                "`debug`, `debug = true|false`, `threads = N`, `shutdown_grace = \"…\"`, \
-                 `shutdown_timeout = \"…\"` and `crate = \"…\"`"
-            }
-            Kind::Test => {
-                "`debug`, `debug = true|false`, `threads = N`, `timeout = \"…\"`, \
-                 `shutdown_grace = \"…\"`, `shutdown_timeout = \"…\"` and `crate = \"…\"`"
-            }
+    /// The options this attribute accepts, as they are written, for messages: "`debug`, …,
+    /// `threads = N` and `crate = \"…\"`".
+    fn accepted(self) -> String {
+        let written: Vec<&str> = self.options().map(|option| option.written).collect();
+        match written.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
         }
     }
 
-    /// The option names this attribute accepts.
-    fn names(self) -> &'static [&'static str] {
-        match self {
-            Kind::Main => &[
-                "debug",
-                "threads",
-                "shutdown_grace",
-                "shutdown_timeout",
-                "crate",
-            ],
-            Kind::Test => &[
-                "debug",
-                "threads",
-                "timeout",
-                "shutdown_grace",
-                "shutdown_timeout",
-                "crate",
-            ],
-        }
+    /// The names of the options this attribute accepts.
+    fn names(self) -> impl Iterator<Item = &'static str> {
+        self.options().map(|option| option.name)
+    }
+
+    fn options(self) -> impl Iterator<Item = &'static OptionDoc> {
+        OPTIONS
+            .iter()
+            .filter(move |option| self == Kind::Test || option.on_main)
     }
 }
+
+/// One option, as messages describe it.
+pub(crate) struct OptionDoc {
+    /// The name: `threads`.
+    pub(crate) name: &'static str,
+    /// How it is written: `` `threads = N` ``.
+    written: &'static str,
+    /// Whether `#[runner::main]` takes it (`#[runner::test]` takes them all).
+    on_main: bool,
+}
+
+/// Every option, in the order messages list them: the one list that the parser, its messages
+/// and the fuzz tests read.
+pub(crate) const OPTIONS: &[OptionDoc] = &[
+    OptionDoc {
+        name: "debug",
+        written: "`debug`, `debug = true|false`",
+        on_main: true,
+    },
+    OptionDoc {
+        name: "threads",
+        written: "`threads = N`",
+        on_main: true,
+    },
+    OptionDoc {
+        name: "timeout",
+        written: "`timeout = \"…\"`",
+        on_main: false,
+    },
+    OptionDoc {
+        name: "shutdown_grace",
+        written: "`shutdown_grace = \"…\"`",
+        on_main: true,
+    },
+    OptionDoc {
+        name: "shutdown_timeout",
+        written: "`shutdown_timeout = \"…\"`",
+        on_main: true,
+    },
+    OptionDoc {
+        name: "crate",
+        written: "`crate = \"…\"`",
+        on_main: true,
+    },
+];
 
 /// The options as written, before validation. Each field is `None` when the option is absent.
 #[derive(Default)]
@@ -180,7 +212,7 @@ impl Args {
             return Err(input.error(format_args!("expected `=` or `,` after `{key}`")));
         };
 
-        if !kind.names().contains(&key.as_str()) {
+        if !kind.names().any(|name| name == key) {
             return Err(unknown_option(kind, &name, &key));
         }
 
@@ -345,11 +377,10 @@ fn unknown_option(kind: Kind, name: &Ident, key: &str) -> Error {
 }
 
 /// The accepted name closest to `key`, if it is close enough to be a likely typo.
-fn closest(names: &[&'static str], key: &str) -> Option<&'static str> {
+fn closest(names: impl Iterator<Item = &'static str>, key: &str) -> Option<&'static str> {
     let key = key.to_ascii_lowercase();
     names
-        .iter()
-        .map(|&name| {
+        .map(|name| {
             let contains = key.len() >= 4 && (key.contains(name) || name.contains(key.as_str()));
             let distance = if contains {
                 1
