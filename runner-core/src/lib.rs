@@ -19,6 +19,8 @@ mod runtime;
 mod shutdown;
 mod signal;
 mod task;
+#[cfg(feature = "tokio")]
+mod tokio_runtime;
 mod trie;
 
 #[doc(hidden)]

@@ -96,6 +96,9 @@ pub(crate) struct Live {
     pub(crate) shutdown_grace: Duration,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) handle_ctrl_c: bool,
+    /// The runner's tokio runtime, unless `Builder::tokio(false)`.
+    #[cfg(feature = "tokio")]
+    pub(crate) tokio: Option<crate::tokio_runtime::TokioRuntime>,
 }
 
 impl Runner {
@@ -238,6 +241,10 @@ impl Runner {
             Some(live.executor.clone()),
             Some(live.local.clone()),
         );
+        // The main future and the tasks polled here are polled and dropped inside the
+        // runner's tokio runtime: tokio-based libraries find it.
+        #[cfg(feature = "tokio")]
+        let tokio_entered = crate::tokio_runtime::enter(live.tokio.as_ref().map(|t| t.handle()));
         let main = Main {
             future: Some(future),
             context: match context {
@@ -266,6 +273,8 @@ impl Runner {
                 }),
             ),
         );
+        #[cfg(feature = "tokio")]
+        drop(tokio_entered);
         drop(entered);
         // SIGINT takes its default action again from here on.
         drop(ctrl_c);
@@ -395,6 +404,10 @@ fn initialise(builder: Builder) -> Live {
         Some(factory) => factory(),
         None => Arc::new(Executor::new()),
     };
+    #[cfg(feature = "tokio")]
+    let tokio = builder
+        .tokio
+        .then(crate::tokio_runtime::TokioRuntime::start);
     let shared = Arc::new(Shared::new(
         &executor,
         tracked,
@@ -404,7 +417,13 @@ fn initialise(builder: Builder) -> Live {
         builder.unhandled_panic,
     ));
     Live {
-        workers: Workers::start(&shared, &executor, builder.threads - 1),
+        workers: Workers::start(
+            &shared,
+            &executor,
+            builder.threads - 1,
+            #[cfg(feature = "tokio")]
+            tokio.as_ref().map(|t| t.handle().clone()),
+        ),
         executor,
         local: Rc::new(LocalSide::new()),
         context: RefCell::new(context::snapshot()),
@@ -412,6 +431,8 @@ fn initialise(builder: Builder) -> Live {
         shutdown_grace: builder.shutdown_grace,
         shutdown_timeout: builder.shutdown_timeout,
         handle_ctrl_c: builder.handle_ctrl_c,
+        #[cfg(feature = "tokio")]
+        tokio,
     }
 }
 
@@ -513,7 +534,12 @@ pub(crate) struct Workers {
 }
 
 impl Workers {
-    fn start(shared: &Arc<Shared>, executor: &Arc<Executor<'static>>, count: usize) -> Workers {
+    fn start(
+        shared: &Arc<Shared>,
+        executor: &Arc<Executor<'static>>,
+        count: usize,
+        #[cfg(feature = "tokio")] tokio: Option<tokio::runtime::Handle>,
+    ) -> Workers {
         if count == 0 {
             return Workers {
                 stop: None,
@@ -526,10 +552,15 @@ impl Workers {
                 let shared = shared.clone();
                 let executor = executor.clone();
                 let stopped = stop.clone();
+                #[cfg(feature = "tokio")]
+                let tokio = tokio.clone();
                 std::thread::Builder::new()
                     .name(format!("runner-worker-{index}"))
                     .spawn(move || {
                         let _entered = runtime::enter(shared, Some(executor.clone()), None);
+                        // The worker polls and drops tasks inside the tokio runtime all its life.
+                        #[cfg(feature = "tokio")]
+                        let _tokio = crate::tokio_runtime::enter(tokio.as_ref());
                         async_io::block_on(executor.run(stopped.wait()));
                     })
                     .unwrap_or_else(|error| {
