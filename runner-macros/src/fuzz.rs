@@ -42,6 +42,7 @@ const ATOMS: &[&str] = &[
     "timeout",
     "shutdown_grace",
     "shutdown_timeout",
+    "tokio",
     "crate",
     "r#debug",
     "thread",

@@ -27,6 +27,7 @@
 //! | `threads = N` (N ≥ 1) | ✓ | ✓ | `Builder::threads` |
 //! | `shutdown_grace = "…"` | ✓ | ✓ | `Builder::shutdown_grace` |
 //! | `shutdown_timeout = "…"` | ✓ | ✓ | `Builder::shutdown_timeout` |
+//! | `tokio`, `tokio = true\|false` | ✓ | ✓ | `Builder::tokio` (runner's `tokio` feature) |
 //! | `timeout = "…"` | | ✓ | the test fails if its body is not done in time |
 //! | `crate = "path"` | ✓ | ✓ | where to find `runner` (for crates that re-export it) |
 //!
@@ -107,6 +108,10 @@ use options::Kind;
 /// - `shutdown_grace = "…"`: how long tasks waiting on `runner::shutdown_requested()` get to
 ///   clean up when `main` returns (default 5 s).
 /// - `shutdown_timeout = "…"`: how long close waits for `runner::unblock` jobs (default 300 s).
+/// - `tokio = true|false` (bare `tokio` = true): with runner's `tokio` feature, whether the
+///   runner owns a tokio runtime (`Builder::tokio`, on by default with the feature);
+///   `#[runner::main(tokio = false)]` is `.tokio(false)` on the builder. Without the feature
+///   the option is an error: "no method named `tokio`".
 /// - `crate = "path"`: where the generated code finds `runner`, for crates that re-export
 ///   it: with `#[my_crate::rt::main(crate = "my_crate::rt")]` the code above is written with
 ///   `my_crate::rt::Runner` instead of `runner::Runner`, and users of `my_crate` need no

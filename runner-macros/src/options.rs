@@ -33,11 +33,12 @@ impl Kind {
         match self {
             Kind::Main => {
                 "`debug`, `debug = true|false`, `threads = N`, `shutdown_grace = \"…\"`, \
-                 `shutdown_timeout = \"…\"` and `crate = \"…\"`"
+                 `shutdown_timeout = \"…\"`, `tokio = true|false` and `crate = \"…\"`"
             }
             Kind::Test => {
                 "`debug`, `debug = true|false`, `threads = N`, `timeout = \"…\"`, \
-                 `shutdown_grace = \"…\"`, `shutdown_timeout = \"…\"` and `crate = \"…\"`"
+                 `shutdown_grace = \"…\"`, `shutdown_timeout = \"…\"`, `tokio = true|false` and \
+                 `crate = \"…\"`"
             }
         }
     }
@@ -50,6 +51,7 @@ impl Kind {
                 "threads",
                 "shutdown_grace",
                 "shutdown_timeout",
+                "tokio",
                 "crate",
             ],
             Kind::Test => &[
@@ -58,6 +60,7 @@ impl Kind {
                 "timeout",
                 "shutdown_grace",
                 "shutdown_timeout",
+                "tokio",
                 "crate",
             ],
         }
@@ -77,6 +80,8 @@ pub(crate) struct Args {
     pub(crate) shutdown_grace: Option<LitStr>,
     /// `shutdown_timeout = "…"`.
     pub(crate) shutdown_timeout: Option<LitStr>,
+    /// `tokio` or `tokio = true|false` (`Builder::tokio`, with runner's `tokio` feature).
+    pub(crate) tokio: Option<LitBool>,
     /// `crate = "…"`.
     pub(crate) krate: Option<Path>,
 }
@@ -185,18 +190,22 @@ impl Args {
         }
 
         match key.as_str() {
-            "debug" => {
+            "debug" | "tokio" => {
                 let lit = match value {
                     None => LitBool::new(true, name.span()),
                     Some(Value::Lit(Lit::Bool(lit))) => lit,
                     Some(other) => {
-                        return Err(other.error(
-                            "`debug` expects `true` or `false`, as in `debug = false`; \
-                             a bare `debug` means `debug = true`",
-                        ));
+                        return Err(other.error(format_args!(
+                            "`{key}` expects `true` or `false`, as in `{key} = false`; \
+                             a bare `{key}` means `{key} = true`"
+                        )));
                     }
                 };
-                set(&mut self.debug, lit, &name)
+                let slot = match key.as_str() {
+                    "debug" => &mut self.debug,
+                    _ => &mut self.tokio,
+                };
+                set(slot, lit, &name)
             }
             "threads" => {
                 let lit = match value {
