@@ -60,6 +60,11 @@ use crate::trie::Map;
 ///    reported with the task's spawn location; the sequence carries on.
 /// 5. Blocking jobs from [`unblock`](crate::unblock) are waited for, at most
 ///    [`shutdown_timeout`](Builder::shutdown_timeout); those still running are named and left.
+///    With the `tokio` feature (see `Builder::tokio`), 5b: then the runner's tokio runtime
+///    shuts down in what is left of that timeout: its `tokio::spawn`ed tasks are dropped and
+///    its threads (`spawn_blocking` jobs) waited for; those still running are counted and
+///    left. (After the jobs, which may use the runtime; after step 3, so that the runner's
+///    tasks are dropped while it still works.)
 /// 6. The runner's context is released; the runner is closed, and a [`Handle`] that outlives
 ///    it panics on `spawn` with a message that says so.
 ///
