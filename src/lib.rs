@@ -21,6 +21,13 @@
 //! ([`ContextVar`], [`Context`]) follow every task; [`shutdown_requested`] lets a task clean
 //! up during close.
 //!
+//! # Features
+//!
+//! | feature | what it adds | default |
+//! |---|---|---|
+//! | `tracing` | debug-mode reports go to `tracing` when a subscriber is installed | off |
+//! | `tokio` | every runner owns a tokio runtime that its threads enter, so tokio-based libraries (reqwest, hyper, sqlx…) work in its tasks with no wrapper; `Builder::tokio` and the macro option `tokio = false` turn it off per runner | off |
+//!
 //! # Environment
 //!
 //! | variable | values | default |
@@ -40,7 +47,8 @@ pub use runner_core::{
 /// The body runs with Ctrl-C handling; when it returns, the runner closes (tasks cancelled,
 /// blocking jobs waited for). Any `Termination` return type works, `?` included. Options:
 /// `debug`, `debug = bool`, `threads = N`, `shutdown_grace = "5s"`, `shutdown_timeout = "30s"`,
-/// `crate = "path"`; each is the [`Builder`] setter of the same name.
+/// `tokio = bool` (with the `tokio` feature), `crate = "path"`; each is the [`Builder`]
+/// setter of the same name.
 ///
 /// ```
 /// #[runner::main(threads = 2)]

@@ -139,7 +139,7 @@ fn build_examples() {
                 "build",
                 "--quiet",
                 "--package",
-                "runner",
+                "runner-rt",
                 "--profile",
                 &profile,
             ])
