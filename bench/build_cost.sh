@@ -12,7 +12,8 @@
 #   slowest <system> <crate>:<s> ...      (the slowest crates of the debug build)
 #
 # Usage: bench/build_cost.sh [system ...]   (default: std runner tokio smol async-std; std is
-# the floor: a plain hello world and 500 plain synchronous #[test]s)
+# the floor: a plain hello world and 500 plain synchronous #[test]s; runner-tokio, runner with
+# its `tokio` feature, is measured apart by bench/run.sh)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/runner-build-cost.XXXXXX)"
@@ -28,6 +29,11 @@ make_crate() {
     case $system in
         runner)
             dep="runner = { package = \"runner-rt\", path = \"$repo\" }"
+            main=$'#[runner::main]\nasync fn main() {\n    println!("hello");\n}'
+            attr='#[runner::test]' ;;
+        runner-tokio)
+            # runner with its `tokio` feature: what the feature adds to a build.
+            dep="runner = { package = \"runner-rt\", path = \"$repo\", features = [\"tokio\"] }"
             main=$'#[runner::main]\nasync fn main() {\n    println!("hello");\n}'
             attr='#[runner::test]' ;;
         tokio)

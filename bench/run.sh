@@ -43,12 +43,23 @@ for run in $(seq 1 "$runs"); do
         --skip runner_debug --skip runner_local 2> /dev/null | tee "$results/without_context.$run.txt"
 done
 
+# What runner's `tokio` feature costs: the `tokio_feature` group, a runner with the tokio
+# runtime against the same runner with it switched off, in a build with the feature (own
+# target dir, so that the main build is not rebuilt). BENCHMARKS.md, "The tokio feature".
+echo "== the tokio feature: --features tokio (own target dir)"
+rm -f "$results"/tokio_feature*.txt
+for run in $(seq 1 "$runs"); do
+    CARGO_TARGET_DIR=target/tokio-feature cargo bench -p runner-bench --features tokio \
+        --bench compare -- tokio_feature 2> /dev/null | tee "$results/tokio_feature.$run.txt"
+done
+
 echo "== memory per pending task"
 cargo run --release -q -p runner-bench --bin memory | tee "$results/memory.txt"
 
 if [[ "${1:-}" != "--quick" ]]; then
     echo "== per-test overhead and hello-world build cost (clean builds in a temp dir)"
     bench/build_cost.sh | tee "$results/build_cost.txt"
+    bench/build_cost.sh runner-tokio | tee "$results/tokio_feature_build_cost.txt"
 fi
 
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results/machine.txt"

@@ -40,6 +40,7 @@
 //! | `process` | [`runner::process`](https://docs.rs/runner-rt/latest/runner/process/index.html): child processes | [`async-process`](https://docs.rs/async-process) |
 //! | `full` | `net`, `fs` and `process` | |
 //! | `tracing` | debug-mode reports as `tracing` events | [`tracing`](https://docs.rs/tracing) |
+//! | `tokio` | every runner owns a tokio runtime that its threads enter, so tokio-based libraries (reqwest, hyper, sqlx…) work in its tasks with no wrapper; `Builder::tokio` and the macro option `tokio = false` turn it off per runner | [`tokio`](https://docs.rs/tokio) |
 //!
 //! [`future`], [`io`], [`stream`] and [`prelude`] (from
 //! [`futures-lite`](https://docs.rs/futures-lite)) need no feature: the runtime is built on

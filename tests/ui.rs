@@ -10,4 +10,7 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
     t.compile_fail("tests/ui/*.rs");
+    // The `tokio` option is a `Builder::tokio` call, which exists only with the feature.
+    #[cfg(not(feature = "tokio"))]
+    t.compile_fail("tests/ui/without-tokio/*.rs");
 }

@@ -285,7 +285,9 @@ const ROUND_TRIPS: usize = 100_000;
 mod ping_pong {
     use super::*;
 
-    async fn ping(spawn: impl FnOnce(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>)) -> usize {
+    pub(crate) async fn ping(
+        spawn: impl FnOnce(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>),
+    ) -> usize {
         let (to_pong, from_ping) = async_channel::bounded::<usize>(1);
         let (to_ping, from_pong) = async_channel::bounded::<usize>(1);
         spawn(Box::pin(async move {
@@ -595,5 +597,53 @@ mod context {
                 |t| t
             )))
         });
+    }
+}
+
+/// What runner's `tokio` feature costs: the same benchmarks on a runner that owns a tokio
+/// runtime (`tokio(true)`, the default with the feature) and on one that does not
+/// (`tokio(false)`), in one build with the feature on (`bench/run.sh` builds it apart, in
+/// `target/tokio-feature`). Run with `--features tokio`.
+#[cfg(feature = "tokio")]
+#[divan::bench_group(max_time = 1)]
+mod tokio_feature {
+    use super::*;
+
+    fn runner(threads: usize, tokio: bool) -> Runner {
+        Runner::builder()
+            .threads(threads)
+            .debug(false)
+            .handle_ctrl_c(false)
+            .tokio(tokio)
+            .build()
+    }
+
+    /// Build, run a ready future, close: the runtime is built and shut down each time.
+    #[divan::bench(args = [false, true], sample_count = 200)]
+    fn lifecycle(tokio: bool) {
+        let mut runner = runner(1, tokio);
+        runner.run(async {});
+        runner.close();
+    }
+
+    /// 10,000 `runner::spawn` tasks spawned and awaited on one thread.
+    #[divan::bench(args = [false, true])]
+    fn spawn(bencher: Bencher<'_, '_>, tokio: bool) {
+        let mut runner = runner(1, tokio);
+        bencher.bench_local(|| runner.run(spawn_await!(10_000, runner::spawn, |t| t)));
+    }
+
+    /// The same with two threads (the runner's and one worker, both inside the runtime).
+    #[divan::bench(args = [false, true])]
+    fn spawn_2_threads(bencher: Bencher<'_, '_>, tokio: bool) {
+        let mut runner = runner(2, tokio);
+        bencher.bench_local(|| runner.run(spawn_await!(10_000, runner::spawn, |t| t)));
+    }
+
+    /// The ping-pong benchmark's 100,000 round trips.
+    #[divan::bench(args = [false, true])]
+    fn ping_pong(bencher: Bencher<'_, '_>, tokio: bool) {
+        let mut runner = runner(1, tokio);
+        bencher.bench_local(|| runner.run(super::ping_pong::ping(|f| runner::spawn(f).detach())));
     }
 }

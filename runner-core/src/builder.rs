@@ -38,6 +38,8 @@ pub struct Builder {
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) unhandled_panic: UnhandledPanic,
     pub(crate) handle_ctrl_c: bool,
+    #[cfg(feature = "tokio")]
+    pub(crate) tokio: bool,
 }
 
 impl Builder {
@@ -60,6 +62,8 @@ impl Builder {
             slow_poll_threshold: Duration::from_millis(100),
             unhandled_panic: UnhandledPanic::Report,
             handle_ctrl_c: true,
+            #[cfg(feature = "tokio")]
+            tokio: true,
         }
     }
 
@@ -211,6 +215,53 @@ impl Builder {
         self
     }
 
+    /// Whether the runner owns a tokio runtime, so that tokio-based libraries work in its
+    /// tasks (`tokio` feature; default on when the feature is on).
+    ///
+    /// On, the runner builds a tokio runtime at initialisation (one worker thread, the I/O
+    /// and timer drivers that the program's tokio features provide) and enters it on every
+    /// thread that works for the runner, for as long as it does: the runner's thread during
+    /// `run` and close, each worker thread for its whole life. So the main future and every
+    /// task (`spawn_local` ones too) are polled and dropped inside it, as are
+    /// [`unblock`](crate::unblock) jobs: `tokio::spawn`, `tokio::time`, `tokio::net`,
+    /// `tokio::fs`, `spawn_blocking`, `block_in_place` and the libraries built on them
+    /// (reqwest, hyper, sqlx…) work without a wrapper. Close shuts the runtime down in step
+    /// 5 (see [`Runner`'s `# Shutdown`](Runner#shutdown)).
+    ///
+    /// - `tokio::spawn`ed tasks run on tokio's worker thread, not on the runner: they do not
+    ///   see the spawner's context variables (tokio has no hook to carry them), and
+    ///   `runner::spawn` is not available there (use a [`Handle`](crate::Handle)).
+    /// - `block_in_place` in a runner task runs its closure on the spot: the runner's other
+    ///   tasks on that thread wait meanwhile (with [`threads`](Builder::threads) above 1, the
+    ///   other threads go on).
+    /// - On an executor from a [`factory`](Builder::factory) shared by several runners, a
+    ///   task is polled inside the tokio runtime of the runner whose thread polls it (none,
+    ///   if that runner has this off).
+    ///
+    /// Cost: the runtime and its worker thread are made at initialisation, not per task;
+    /// spawning and polling pay nothing for it (see BENCHMARKS.md). Turn it off for runners
+    /// that need no tokio.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // tokio's runtime is there in the main future and in tasks, with no wrapper.
+    /// let mut runner = runner::Runner::builder().tokio(true).build();
+    /// runner.run(async {
+    ///     let task = tokio::spawn(async { 2 });
+    ///     assert_eq!(task.await.unwrap(), 2);
+    /// });
+    ///
+    /// // Off: no tokio runtime, as without the feature.
+    /// let mut plain = runner::Runner::builder().tokio(false).build();
+    /// plain.run(async { assert!(tokio::runtime::Handle::try_current().is_err()) });
+    /// ```
+    #[cfg(feature = "tokio")]
+    pub fn tokio(mut self, enabled: bool) -> Self {
+        self.tokio = enabled;
+        self
+    }
+
     /// Makes the runner. Nothing is started until its first use.
     ///
     /// # Examples
@@ -232,15 +283,17 @@ impl Default for Builder {
 
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
-            .field("debug", &self.debug)
+        let mut d = f.debug_struct("Builder");
+        d.field("debug", &self.debug)
             .field("threads", &self.threads)
             .field("factory", &self.factory.as_ref().map(|_| "<fn>"))
             .field("shutdown_grace", &self.shutdown_grace)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("slow_poll_threshold", &self.slow_poll_threshold)
             .field("unhandled_panic", &self.unhandled_panic)
-            .field("handle_ctrl_c", &self.handle_ctrl_c)
-            .finish()
+            .field("handle_ctrl_c", &self.handle_ctrl_c);
+        #[cfg(feature = "tokio")]
+        d.field("tokio", &self.tokio);
+        d.finish()
     }
 }

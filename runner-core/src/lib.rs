@@ -31,6 +31,8 @@ mod task;
 mod task_wrapper;
 mod thread_bound;
 mod thread_runner;
+#[cfg(feature = "tokio")]
+mod tokio_runtime;
 mod trie;
 mod unhandled_panic;
 mod workers;

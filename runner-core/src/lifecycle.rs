@@ -69,6 +69,11 @@ use crate::trie::Map;
 ///    location. The sequence carries on.
 /// 5. Blocking jobs from [`unblock`](crate::unblock) are waited for, at most
 ///    [`shutdown_timeout`](Builder::shutdown_timeout); those still running are named and left.
+///    With the `tokio` feature (see `Builder::tokio`), 5b: then the runner's tokio runtime
+///    shuts down in what is left of that timeout: its `tokio::spawn`ed tasks are dropped and
+///    its threads (`spawn_blocking` jobs) waited for; those still running are counted and
+///    left. (After the jobs, which may use the runtime; after step 3, so that the runner's
+///    tasks are dropped while it still works.)
 /// 6. The runner's context is released; the runner is closed, and a [`Handle`] that outlives
 ///    it panics on `spawn` with a message that says so.
 ///
@@ -242,6 +247,10 @@ impl Runner {
             Some(live.executor.clone()),
             Some(live.local.clone()),
         );
+        // The main future and the tasks polled here are polled and dropped inside the
+        // runner's tokio runtime: tokio-based libraries find it.
+        #[cfg(feature = "tokio")]
+        let tokio_entered = crate::tokio_runtime::enter(live.tokio.as_ref().map(|t| t.handle()));
         let main = Main {
             future: Some(future),
             context: match context {
@@ -271,6 +280,8 @@ impl Runner {
                 ),
             ),
         );
+        #[cfg(feature = "tokio")]
+        drop(tokio_entered);
         drop(entered);
         // SIGINT takes its default action again from here on.
         drop(ctrl_c);

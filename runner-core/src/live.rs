@@ -25,6 +25,9 @@ pub(crate) struct Live {
     pub(crate) shutdown_grace: Duration,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) handle_ctrl_c: bool,
+    /// The runner's tokio runtime, unless `Builder::tokio(false)`.
+    #[cfg(feature = "tokio")]
+    pub(crate) tokio: Option<crate::tokio_runtime::TokioRuntime>,
 }
 
 impl Live {
@@ -36,6 +39,10 @@ impl Live {
             Some(factory) => factory(),
             None => Arc::new(Executor::new()),
         };
+        #[cfg(feature = "tokio")]
+        let tokio = builder
+            .tokio
+            .then(crate::tokio_runtime::TokioRuntime::start);
         let state = Arc::new(RunnerState::new(
             &executor,
             Settings {
@@ -47,7 +54,13 @@ impl Live {
             },
         ));
         Live {
-            workers: Workers::start(&state, &executor, builder.threads - 1),
+            workers: Workers::start(
+                &state,
+                &executor,
+                builder.threads - 1,
+                #[cfg(feature = "tokio")]
+                tokio.as_ref().map(|t| t.handle().clone()),
+            ),
             executor,
             local: Rc::new(LocalSide::new()),
             context: RefCell::new(context::snapshot()),
@@ -55,6 +68,8 @@ impl Live {
             shutdown_grace: builder.shutdown_grace,
             shutdown_timeout: builder.shutdown_timeout,
             handle_ctrl_c: builder.handle_ctrl_c,
+            #[cfg(feature = "tokio")]
+            tokio,
         }
     }
 

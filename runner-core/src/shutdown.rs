@@ -33,6 +33,8 @@ pub(crate) fn close(live: Live) {
         shutdown_grace,
         shutdown_timeout,
         handle_ctrl_c: _,
+        #[cfg(feature = "tokio")]
+        tokio,
     } = live;
     let executors = || Executors {
         executor: &executor,
@@ -42,6 +44,11 @@ pub(crate) fn close(live: Live) {
     };
     // Destructors and cleanup code may spawn or ask for the runner: they find this one.
     let entered = thread_runner::enter(state.clone(), Some(executor.clone()), Some(local.clone()));
+    // ...and the runner's tokio runtime, which lives on until step 5b.
+    #[cfg(feature = "tokio")]
+    let tokio_handle = tokio.as_ref().map(|t| t.handle().clone());
+    #[cfg(feature = "tokio")]
+    let tokio_entered = crate::tokio_runtime::enter(tokio_handle.as_ref());
 
     // 1. Signal: every `shutdown_requested()` completes.
     state.registry.set_phase(Phase::ShuttingDown);
@@ -102,6 +109,8 @@ pub(crate) fn close(live: Live) {
     state.unhandled_panics.give_held_reports();
 
     // 5. Blocking jobs: waited for, at most `shutdown_timeout`; the rest are named and left.
+    #[cfg(feature = "tokio")]
+    let step_5 = Instant::now();
     let stuck = state.registry.wait_for_jobs(shutdown_timeout);
     for location in &stuck {
         debug::report(format_args!(
@@ -109,6 +118,11 @@ pub(crate) fn close(live: Live) {
              {location}: it is left running, detached"
         ));
     }
+
+    // 5b. The tokio runtime (`tokio` feature) shuts down, after the jobs, which may use it:
+    //     its tasks are dropped and its threads waited for, in what is left of the timeout.
+    #[cfg(feature = "tokio")]
+    crate::tokio_runtime::close(tokio, shutdown_timeout, step_5);
 
     // 6. Release: the runner's context goes, and the runner is closed.
     state.registry.set_phase(Phase::Closed);
@@ -128,6 +142,8 @@ pub(crate) fn close(live: Live) {
             state.registry.tasks_gone(),
         );
     }
+    #[cfg(feature = "tokio")]
+    drop(tokio_entered);
     drop(entered);
     drop(kept);
     drop(context);

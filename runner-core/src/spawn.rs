@@ -151,7 +151,12 @@ where
     let leave = OnDrop::new(move || job_state.registry.unregister(key));
     let panic_state = state.clone();
     let mut job_context = context::snapshot();
+    // The job runs inside the caller's tokio runtime too, as `spawn_blocking` closures do.
+    #[cfg(feature = "tokio")]
+    let tokio = tokio::runtime::Handle::try_current().ok();
     let inner = blocking::unblock(move || {
+        #[cfg(feature = "tokio")]
+        let _tokio = tokio.as_ref().map(tokio::runtime::Handle::enter);
         let ran = context::run_in(&mut job_context, || catch_unwind(AssertUnwindSafe(f)));
         let outcome = match ran {
             Ok(value) => Outcome::Done(value),

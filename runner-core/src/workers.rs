@@ -27,8 +27,20 @@ impl Workers {
         state: &Arc<RunnerState>,
         executor: &Arc<Executor<'static>>,
         count: usize,
+        #[cfg(feature = "tokio")] tokio: Option<tokio::runtime::Handle>,
     ) -> Workers {
+        #[cfg(feature = "tokio")]
+        let tokio = std::sync::Arc::new(tokio);
         Workers::start_with(state, executor, count, |index, work| {
+            // The worker polls and drops tasks inside the tokio runtime all its life.
+            #[cfg(feature = "tokio")]
+            let work: Box<dyn FnOnce() + Send> = {
+                let tokio = tokio.clone();
+                Box::new(move || {
+                    let _tokio = crate::tokio_runtime::enter(tokio.as_ref().as_ref());
+                    work()
+                })
+            };
             std::thread::Builder::new()
                 .name(format!("runner-worker-{index}"))
                 .spawn(work)

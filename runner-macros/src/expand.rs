@@ -250,6 +250,10 @@ fn builder(config: &Config) -> TokenStream {
         let timeout = duration(timeout);
         builder.extend(quote!(.shutdown_timeout(#timeout)));
     }
+    if let Some(tokio) = &config.tokio {
+        let value = tokio.value;
+        builder.extend(quote_spanned!(tokio.span()=> .tokio(#value)));
+    }
     builder
 }
 
@@ -343,6 +347,45 @@ mod tests {
             }
         };
         assert_eq!(out, expected.to_string());
+    }
+
+    #[test]
+    fn tokio_option_is_the_builder_setter() {
+        let off = expand(
+            Kind::Main,
+            quote!(tokio = false),
+            quote!(
+                async fn main() {}
+            ),
+        );
+        assert!(off.contains(". tokio (false)"), "{off}");
+        let bare = expand(
+            Kind::Test,
+            quote!(tokio),
+            quote!(
+                async fn t() {}
+            ),
+        );
+        assert!(bare.contains(". tokio (true)"), "{bare}");
+        let wrong = expand(
+            Kind::Main,
+            quote!(tokio = "no"),
+            quote!(
+                async fn main() {}
+            ),
+        );
+        assert!(
+            wrong.contains("`tokio` expects `true` or `false`"),
+            "{wrong}"
+        );
+        let twice = expand(
+            Kind::Main,
+            quote!(tokio, tokio),
+            quote!(
+                async fn main() {}
+            ),
+        );
+        assert!(twice.contains("compile_error"), "{twice}");
     }
 
     #[test]

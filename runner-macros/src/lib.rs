@@ -71,6 +71,7 @@ use options::Kind;
 /// | `threads = N` | `N` threads in all, the main one and `N - 1` workers, `N ≥ 1` ([`Builder::threads`]) | 1 |
 /// | `shutdown_grace = "…"` | how long tasks waiting on `runner::shutdown_requested()` get to clean up ([`Builder::shutdown_grace`]) | 5 s |
 /// | `shutdown_timeout = "…"` | how long close waits for `runner::unblock` jobs ([`Builder::shutdown_timeout`]) | 300 s |
+/// | `tokio`, `tokio = true\|false` | with runner's `tokio` feature, whether the runner owns a tokio runtime ([`Builder::tokio`]); without the feature the option is an error ("no method named `tokio`") | on, with the feature |
 /// | `crate = "path"` | where the generated code finds `runner` | `runner` |
 ///
 /// Durations are strings: a number and a unit, `ns`, `us` (or `µs`), `ms`, `s`, `m` (or
@@ -126,6 +127,7 @@ use options::Kind;
 /// [`Builder::threads`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.threads
 /// [`Builder::shutdown_grace`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.shutdown_grace
 /// [`Builder::shutdown_timeout`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.shutdown_timeout
+/// [`Builder::tokio`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.tokio
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(Kind::Main, args.into(), item.into()).into()

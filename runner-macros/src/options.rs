@@ -90,6 +90,11 @@ pub(crate) const OPTIONS: &[OptionDoc] = &[
         on_main: true,
     },
     OptionDoc {
+        name: "tokio",
+        written: "`tokio = true|false`",
+        on_main: true,
+    },
+    OptionDoc {
         name: "crate",
         written: "`crate = \"…\"`",
         on_main: true,
@@ -109,6 +114,8 @@ pub(crate) struct Args {
     pub(crate) shutdown_grace: Option<LitStr>,
     /// `shutdown_timeout = "…"`.
     pub(crate) shutdown_timeout: Option<LitStr>,
+    /// `tokio` or `tokio = true|false` (`Builder::tokio`, with runner's `tokio` feature).
+    pub(crate) tokio: Option<LitBool>,
     /// `crate = "…"`.
     pub(crate) krate: Option<Path>,
 }
@@ -217,18 +224,22 @@ impl Args {
         }
 
         match key.as_str() {
-            "debug" => {
+            "debug" | "tokio" => {
                 let lit = match value {
                     None => LitBool::new(true, name.span()),
                     Some(Value::Lit(Lit::Bool(lit))) => lit,
                     Some(other) => {
-                        return Err(other.error(
-                            "`debug` expects `true` or `false`, as in `debug = false`; \
-                             a bare `debug` means `debug = true`",
-                        ));
+                        return Err(other.error(format_args!(
+                            "`{key}` expects `true` or `false`, as in `{key} = false`; \
+                             a bare `{key}` means `{key} = true`"
+                        )));
                     }
                 };
-                set(&mut self.debug, lit, &name)
+                let slot = match key.as_str() {
+                    "debug" => &mut self.debug,
+                    _ => &mut self.tokio,
+                };
+                set(slot, lit, &name)
             }
             "threads" => {
                 let lit = match value {

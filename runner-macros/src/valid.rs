@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
-use syn::{Error, FnArg, LitStr};
+use syn::{Error, FnArg, LitBool, LitStr};
 
 use crate::item::ItemFn;
 use crate::options::{Args, Kind, push};
@@ -22,6 +22,9 @@ pub(crate) struct Config {
     pub(crate) timeout: Option<Duration>,
     pub(crate) shutdown_grace: Option<Duration>,
     pub(crate) shutdown_timeout: Option<Duration>,
+    /// `Some` when `tokio = …` was given: the setter call is spanned to the option, so that
+    /// without runner's `tokio` feature the error points there.
+    pub(crate) tokio: Option<LitBool>,
 }
 
 /// Checks the options; the error (if any) holds every mistake found.
@@ -83,6 +86,7 @@ pub(crate) fn config(kind: Kind, args: Args) -> (Config, Option<Error>) {
         timeout,
         shutdown_grace,
         shutdown_timeout,
+        tokio: args.tokio,
     };
     (config, errors)
 }

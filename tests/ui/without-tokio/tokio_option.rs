@@ -1,0 +1,3 @@
+// `tokio = …` needs runner's `tokio` feature: without it, the error points at the option.
+#[runner::main(tokio = false)]
+async fn main() {}
