@@ -13,8 +13,8 @@ cd "$repo"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 
 # `--workspace` packages the crates together, so the facade resolves its (unpublished)
-# siblings from this run's packages. runner-bench is `publish = false`.
-cargo package --workspace --exclude runner-bench --allow-dirty
+# siblings from this run's packages. runner-bench and runner-tokio-compat are `publish = false`.
+cargo package --workspace --exclude runner-bench --exclude runner-tokio-compat --allow-dirty
 
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
