@@ -58,7 +58,8 @@
 #[doc(inline)]
 pub use runner_core::{
     Builder, Context, ContextVar, DEBUG_ENV, Handle, RunError, Runner, ShutdownRequested, Task,
-    Token, UnhandledPanic, run, shutdown_requested, spawn, spawn_local, unblock,
+    TaskBuilder, TaskInfo, TaskKind, TaskList, TaskState, Token, UnhandledPanic, WaitsOn, run,
+    shutdown_requested, spawn, spawn_local, tasks, unblock,
 };
 
 #[doc(inline)]

@@ -350,13 +350,19 @@ fn close_under_every_fault_at_once() {
             .matches("[runner] the destructor of the task spawned at tests/stress.rs:")
             .count();
         let job_reports = stderr
-            .matches("for the blocking job started at tests/stress.rs:")
+            .matches("for 1 blocking job(s); they are left running, detached:")
             .count();
         println!(
             "faults: {destructor_reports} destructor panics reported, {job_reports} stuck job named"
         );
         assert_eq!(destructor_reports, PANICKY, "each reported once: {stderr}");
         assert_eq!(job_reports, 1, "{stderr}");
+        let stuck_job = stderr.lines().any(|line| {
+            line.starts_with('#')
+                && line.contains("running for")
+                && line.contains("tests/stress.rs:")
+        });
+        assert!(stuck_job, "the job's row names its location: {stderr}");
         return;
     }
 

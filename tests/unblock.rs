@@ -82,7 +82,17 @@ fn close_gives_up_on_a_job_after_the_timeout_and_names_it() {
     let stderr = common::stderr_of(&output);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("[runner] close gave up waiting after 300ms for the blocking job started at tests/unblock.rs:"),
+        stderr.contains(
+            "[runner] close gave up waiting after 300ms for 1 blocking job(s); they are left \
+             running, detached:"
+        ),
+        "{stderr}"
+    );
+    // The report is the task list's table: the job's row, with its location.
+    assert!(
+        stderr.lines().any(|line| line.starts_with("#")
+            && line.contains("running for")
+            && line.contains("tests/unblock.rs:")),
         "{stderr}"
     );
 }

@@ -5,7 +5,6 @@
 //! (target `runner`, level WARN), so they land wherever the program's logs go.
 
 use std::any::Any;
-use std::panic::Location;
 use std::time::Duration;
 
 /// The environment variable that turns debug mode on when the program did not choose.
@@ -52,27 +51,12 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
-pub(crate) fn report_slow_poll(what: Spawned, took: Duration, threshold: Duration) {
+/// Reports a single poll of `what` (a task's label, or the main future) that took `took`.
+pub(crate) fn report_slow_poll(what: &dyn std::fmt::Display, took: Duration, threshold: Duration) {
     report(format_args!(
         "slow poll: {what} blocked its thread for {took:.1?} in a single poll (threshold {threshold:?}); \
          move blocking work into runner::unblock"
     ));
-}
-
-/// Names a task or the main future in reports.
-#[derive(Clone, Copy)]
-pub(crate) enum Spawned {
-    Task(&'static Location<'static>),
-    Main,
-}
-
-impl std::fmt::Display for Spawned {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Spawned::Task(location) => write!(f, "task spawned at {location}"),
-            Spawned::Main => f.write_str("the main future"),
-        }
-    }
 }
 
 #[cfg(test)]

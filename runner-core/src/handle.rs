@@ -10,6 +10,7 @@ use crate::registry::Phase;
 use crate::runner_state::RunnerState;
 use crate::spawn::spawn_on;
 use crate::task::Task;
+use crate::task_list::TaskList;
 use crate::thread_runner;
 
 /// A handle to a runner, to spawn onto it from any thread.
@@ -73,8 +74,17 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        self.spawn_named(future, None)
+    }
+
+    #[track_caller]
+    pub(crate) fn spawn_named<F>(&self, future: F, name: Option<Arc<str>>) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         match self.state.executor() {
-            Some(executor) => spawn_on(&self.state, &executor, future, Location::caller()),
+            Some(executor) => spawn_on(&self.state, &executor, future, Location::caller(), name),
             None => error::closed_on_spawn(),
         }
     }
@@ -115,6 +125,25 @@ impl Handle {
     /// ```
     pub fn is_closed(&self) -> bool {
         self.state.phase() == Phase::Closed
+    }
+
+    /// A snapshot of the runner's tasks and blocking jobs, from any thread; see
+    /// [`TaskList`] for what it holds and how it prints. It never polls a task and never
+    /// waits for one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut runner = runner::Runner::builder().debug(true).build();
+    /// let handle = runner.handle();
+    /// let task = handle.spawn(std::future::pending::<()>());
+    /// let list = handle.tasks();
+    /// assert_eq!(list.len(), 1);
+    /// assert!(list.to_string().contains("scheduled"));
+    /// drop(task);
+    /// ```
+    pub fn tasks(&self) -> TaskList {
+        self.state.task_list()
     }
 }
 

@@ -28,6 +28,9 @@ mod shutdown_signal;
 mod signal;
 mod spawn;
 mod task;
+mod task_builder;
+mod task_list;
+mod task_record;
 mod task_wrapper;
 mod thread_bound;
 mod thread_runner;
@@ -35,6 +38,7 @@ mod thread_runner;
 mod tokio_runtime;
 mod trie;
 mod unhandled_panic;
+mod watchdog;
 mod workers;
 
 #[doc(hidden)]
@@ -50,4 +54,6 @@ pub use lifecycle::{Runner, run};
 pub use shutdown::{ShutdownRequested, shutdown_requested};
 pub use spawn::{spawn, spawn_local, unblock};
 pub use task::Task;
+pub use task_builder::TaskBuilder;
+pub use task_list::{TaskInfo, TaskKind, TaskList, TaskState, WaitsOn, tasks};
 pub use unhandled_panic::UnhandledPanic;

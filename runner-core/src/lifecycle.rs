@@ -14,7 +14,7 @@ use pin_project_lite::pin_project;
 
 use crate::builder::Builder;
 use crate::context::{self, Context};
-use crate::debug::{self, Spawned};
+use crate::debug;
 use crate::drive;
 use crate::error::{self, RunError};
 use crate::handle::Handle;
@@ -242,6 +242,13 @@ impl Runner {
         } else {
             None
         };
+        if state.debug {
+            // For the watchdog's reports: which thread is the runner's own.
+            let thread = crate::task_record::thread_number();
+            state
+                .runner_thread
+                .store(thread, std::sync::atomic::Ordering::Relaxed);
+        }
         let entered = thread_runner::enter(
             state.clone(),
             Some(live.executor.clone()),
@@ -463,7 +470,11 @@ impl<F: Future> Future for Main<'_, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let started = this.state.debug.then(Instant::now);
+        let started = this.state.main_record.as_ref().map(|record| {
+            let now = Instant::now();
+            record.poll_started(now, None);
+            now
+        });
         let mut future = this.future;
         let polled = this.context.run(|| {
             let polled = match future.as_mut().as_pin_mut() {
@@ -476,10 +487,10 @@ impl<F: Future> Future for Main<'_, F> {
             }
             polled
         });
-        if let Some(started) = started {
-            let took = started.elapsed();
+        if let (Some(started), Some(record)) = (started, &this.state.main_record) {
+            let took = record.poll_ended(started);
             if took > this.state.slow_poll_threshold {
-                debug::report_slow_poll(Spawned::Main, took, this.state.slow_poll_threshold);
+                debug::report_slow_poll(&"the main future", took, this.state.slow_poll_threshold);
             }
         }
         polled

@@ -53,6 +53,9 @@ impl Live {
                 unhandled_panic: builder.unhandled_panic,
             },
         ));
+        if state.debug {
+            crate::watchdog::watch(&state);
+        }
         Live {
             workers: Workers::start(
                 &state,

@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,8 @@ use slab::Slab;
 
 use crate::error;
 use crate::guard::lock;
+use crate::task_list::{Label, TaskInfo, TaskKind, TaskState, WaitsOn};
+use crate::task_record::{Activity, Awaited, TaskRecord};
 
 /// A registry entry's key: 32 bits are plenty, and keep the polled-task marker small.
 pub(crate) type Key = u32;
@@ -53,6 +55,8 @@ pub(crate) struct Registry {
 
 struct Entries {
     slab: Slab<Entry>,
+    /// The id the next entry gets: ids, unlike keys, are never reused.
+    next_id: u64,
     live_jobs: usize,
     awaiting_shutdown: usize,
     /// Close, waiting for `live_tasks` or `awaiting_shutdown` to reach zero.
@@ -60,10 +64,38 @@ struct Entries {
 }
 
 struct Entry {
+    id: u64,
     location: &'static Location<'static>,
+    name: Option<Arc<str>>,
     kind: Kind,
+    since: Instant,
     waker: Option<Waker>,
     awaits_shutdown: bool,
+    /// Debug mode's record of the task (see `task_record`).
+    record: Option<Arc<TaskRecord>>,
+}
+
+/// What a new registry entry is made of.
+pub(crate) struct Registration {
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) kind: Kind,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) waker: Option<Waker>,
+    /// Debug mode: make a record of the task, whose parent is the task with this key (the
+    /// task polled where it was spawned), if any.
+    pub(crate) record: Option<Option<Key>>,
+}
+
+impl Registration {
+    pub(crate) fn new(location: &'static Location<'static>, kind: Kind) -> Registration {
+        Registration {
+            location,
+            kind,
+            name: None,
+            waker: None,
+            record: None,
+        }
+    }
 }
 
 impl Registry {
@@ -73,6 +105,7 @@ impl Registry {
             live_tasks: AtomicUsize::new(0),
             entries: Mutex::new(Entries {
                 slab: Slab::new(),
+                next_id: 1,
                 live_jobs: 0,
                 awaiting_shutdown: 0,
                 watcher: None,
@@ -125,16 +158,18 @@ impl Registry {
         self.live_tasks.load(SeqCst)
     }
 
-    /// Adds a task or job; returns its key. A task that gives its waker after close began
-    /// to cancel (its first poll ran on another thread meanwhile) is woken at once instead,
-    /// so that it sees the cancellation.
+    /// Adds a task or job; returns its key, and its record when one was asked for. A task
+    /// that gives its waker after close began to cancel (its first poll ran on another
+    /// thread meanwhile) is woken at once instead, so that it sees the cancellation.
     #[track_caller]
-    pub(crate) fn register(
-        &self,
-        location: &'static Location<'static>,
-        kind: Kind,
-        waker: Option<Waker>,
-    ) -> Key {
+    pub(crate) fn register(&self, new: Registration) -> (Key, Option<Arc<TaskRecord>>) {
+        let Registration {
+            location,
+            kind,
+            name,
+            waker,
+            record,
+        } = new;
         let mut entries = self.entries();
         if kind == Kind::Job {
             // Checked under the lock: close reads the job count under it too.
@@ -145,17 +180,30 @@ impl Registry {
             entries.live_jobs += 1;
         }
         let (waker, wake_now) = self.keep_unless_cancelling(waker);
+        let id = entries.next_id;
+        entries.next_id += 1;
+        let record = record.map(|parent| {
+            let parent = parent
+                .and_then(|key| entries.slab.get(key as usize))
+                .map(|entry| entry.id);
+            Arc::new(TaskRecord::new(name.clone(), location, parent))
+        });
         let key = entries.slab.insert(Entry {
+            id,
             location,
+            name,
             kind,
+            since: Instant::now(),
             waker,
             awaits_shutdown: false,
+            record: record.clone(),
         });
         drop(entries);
         if let Some(waker) = wake_now {
             waker.wake();
         }
-        Key::try_from(key).expect("more than four billion live tasks and blocking jobs")
+        let key = Key::try_from(key).expect("more than four billion live tasks and blocking jobs");
+        (key, record)
     }
 
     /// Splits a waker given under the lock into (to store, to wake now): once `cancel_all`
@@ -239,15 +287,15 @@ impl Registry {
     }
 
     /// From now on every task is cancelled at its next poll: wakes those that gave a waker
-    /// and returns the spawn locations of the tasks still registered.
-    pub(crate) fn cancel_all(&self) -> Vec<&'static Location<'static>> {
+    /// and returns the tasks still registered, for the report.
+    pub(crate) fn cancel_all(&self) -> Vec<Label> {
         let mut entries = self.entries();
         self.set_phase(Phase::Cancelling);
-        let mut locations = Vec::new();
+        let mut cancelled = Vec::new();
         let mut wakers = Vec::new();
         for (_, entry) in entries.slab.iter_mut() {
             if entry.kind == Kind::Task {
-                locations.push(entry.location);
+                cancelled.push(Label::new(entry.name.clone(), entry.location));
                 wakers.extend(entry.waker.take());
             }
         }
@@ -255,23 +303,17 @@ impl Registry {
         for waker in wakers {
             waker.wake();
         }
-        locations
+        cancelled
     }
 
-    /// Waits for blocking jobs, at most `timeout`; returns the locations of those still
-    /// running then.
-    pub(crate) fn wait_for_jobs(&self, timeout: Duration) -> Vec<&'static Location<'static>> {
+    /// Waits for blocking jobs, at most `timeout`; false when some are still running then.
+    pub(crate) fn wait_for_jobs(&self, timeout: Duration) -> bool {
         let mut entries = self.entries();
         let deadline = Instant::now() + timeout;
         while entries.live_jobs > 0 {
             let now = Instant::now();
             if now >= deadline {
-                return entries
-                    .slab
-                    .iter()
-                    .filter(|(_, entry)| entry.kind == Kind::Job)
-                    .map(|(_, entry)| entry.location)
-                    .collect();
+                return false;
             }
             entries = self
                 .jobs_done
@@ -279,8 +321,93 @@ impl Registry {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
-        Vec::new()
+        true
     }
+}
+
+impl Registry {
+    /// The tasks and jobs registered now, as the task list shows them; `shutdown_given` says
+    /// whether tasks that asked for the signal are cleaning up. `filter` picks the entries.
+    pub(crate) fn list(&self, shutdown_given: bool, filter: ListFilter) -> Vec<TaskInfo> {
+        let now = Instant::now();
+        let entries = self.entries();
+        let id_of = |key: u32| entries.slab.get(key as usize).map(|entry| entry.id);
+        entries
+            .slab
+            .iter()
+            .map(|(_, entry)| entry)
+            .filter(|entry| match filter {
+                ListFilter::All => true,
+                ListFilter::CleaningUp => entry.awaits_shutdown,
+                ListFilter::Jobs => entry.kind == Kind::Job,
+            })
+            .map(|entry| {
+                let reading = entry.record.as_ref().map(|record| record.read(now));
+                let state = match (&reading, entry.kind) {
+                    (_, Kind::Job) => TaskState::Running {
+                        thread: None,
+                        for_: now.saturating_duration_since(entry.since),
+                    },
+                    (Some(reading), Kind::Task) => match reading.activity {
+                        Activity::Scheduled => TaskState::Scheduled { for_: reading.for_ },
+                        Activity::Idle => TaskState::Idle { for_: reading.for_ },
+                        Activity::Running => TaskState::Running {
+                            thread: reading.thread.clone(),
+                            for_: reading.for_,
+                        },
+                    },
+                    (None, Kind::Task) => TaskState::Unknown,
+                };
+                let waits_on = match reading.as_ref().and_then(|reading| reading.awaited) {
+                    Some(Awaited::Task(key)) => id_of(key).map(WaitsOn::Task),
+                    Some(Awaited::Job(key)) => id_of(key).map(WaitsOn::BlockingJob),
+                    Some(Awaited::Shutdown) => Some(WaitsOn::Shutdown),
+                    None if entry.awaits_shutdown && !shutdown_given => Some(WaitsOn::Shutdown),
+                    None => None,
+                };
+                TaskInfo {
+                    id: entry.id,
+                    name: entry.name.clone(),
+                    location: entry.location,
+                    kind: match entry.kind {
+                        Kind::Task => TaskKind::Task,
+                        Kind::Job => TaskKind::BlockingJob,
+                    },
+                    parent: entry.record.as_ref().and_then(|record| record.parent),
+                    age: now.saturating_duration_since(
+                        entry
+                            .record
+                            .as_ref()
+                            .map_or(entry.since, |record| record.spawned_at),
+                    ),
+                    state,
+                    cleaning_up: entry.awaits_shutdown && shutdown_given,
+                    polls: reading.as_ref().map(|reading| reading.polls),
+                    busy: reading.as_ref().map(|reading| reading.busy),
+                    waits_on,
+                }
+            })
+            .collect()
+    }
+
+    /// Calls `f` with the record of every task that has one (debug mode), under the lock:
+    /// `f` must be quick and must not touch the registry.
+    pub(crate) fn for_each_record(&self, mut f: impl FnMut(&TaskRecord)) {
+        let entries = self.entries();
+        for (_, entry) in entries.slab.iter() {
+            if let Some(record) = &entry.record {
+                f(record);
+            }
+        }
+    }
+}
+
+/// Which entries [`Registry::list`] lists.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListFilter {
+    All,
+    CleaningUp,
+    Jobs,
 }
 
 fn wake_watcher(mut entries: MutexGuard<'_, Entries>) {

@@ -1,14 +1,17 @@
 //! What a runner's tasks, handles and threads share: its settings, its registry, its
 //! shutdown signal and its unobserved panics.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use async_executor::Executor;
 
 use crate::drive::FirstSpawn;
-use crate::registry::{Phase, Registry};
+use crate::registry::{ListFilter, Phase, Registry};
 use crate::shutdown_signal::ShutdownSignal;
+use crate::task_list::{Label, TaskList};
+use crate::task_record::TaskRecord;
 use crate::unhandled_panic::{UnhandledPanic, UnhandledPanics};
 
 pub(crate) struct RunnerState {
@@ -28,6 +31,10 @@ pub(crate) struct RunnerState {
     pub(crate) first_spawn: FirstSpawn,
     pub(crate) shutdown_signal: ShutdownSignal,
     pub(crate) unhandled_panics: UnhandledPanics,
+    /// Debug mode: the main future's record, for the watchdog.
+    pub(crate) main_record: Option<TaskRecord>,
+    /// The runner's own thread (its `task_record::thread_number`), set by each `run`.
+    pub(crate) runner_thread: AtomicU64,
 }
 
 /// The settings `RunnerState` keeps, from the builder.
@@ -51,6 +58,10 @@ impl RunnerState {
             first_spawn: FirstSpawn::new(),
             shutdown_signal: ShutdownSignal::new(),
             unhandled_panics: UnhandledPanics::new(settings.unhandled_panic),
+            main_record: settings
+                .debug
+                .then(|| TaskRecord::new(None, std::panic::Location::caller(), None)),
+            runner_thread: AtomicU64::new(0),
         }
     }
 
@@ -64,12 +75,20 @@ impl RunnerState {
     }
 
     /// Applies the `unhandled_panic` policy to a panic nobody will see.
-    pub(crate) fn unobserved_panic(
-        &self,
-        location: &'static std::panic::Location<'static>,
-        payload: crate::unhandled_panic::Payload,
-    ) {
+    pub(crate) fn unobserved_panic(&self, label: &Label, payload: crate::unhandled_panic::Payload) {
         let running = self.phase() == Phase::Running;
-        self.unhandled_panics.unobserved(location, payload, running);
+        self.unhandled_panics.unobserved(label, payload, running);
+    }
+
+    /// A snapshot of this runner's tasks and jobs.
+    pub(crate) fn task_list(&self) -> TaskList {
+        self.task_list_of(ListFilter::All)
+    }
+
+    pub(crate) fn task_list_of(&self, filter: ListFilter) -> TaskList {
+        TaskList {
+            tasks: self.registry.list(self.shutdown_signal.is_given(), filter),
+            complete: self.debug,
+        }
     }
 }

@@ -14,8 +14,9 @@ use crate::debug;
 use crate::drive::{self, Executors};
 use crate::error;
 use crate::live::Live;
-use crate::registry::Phase;
+use crate::registry::{ListFilter, Phase};
 use crate::runner_state::RunnerState;
+use crate::task_record::Awaited;
 use crate::task_wrapper;
 use crate::thread_runner;
 
@@ -73,6 +74,16 @@ pub(crate) fn close(live: Live) {
                 async_io::Timer::at(deadline).await;
             }),
         );
+        if state.registry.awaiting_shutdown() > 0 {
+            // The grace ran out: which tasks were still cleaning up, and doing what.
+            let stuck = state.task_list_of(ListFilter::CleaningUp);
+            debug::report(format_args!(
+                "close's grace period of {shutdown_grace:?} ran out with {} task(s) still cleaning \
+                 up; they are cancelled now:\n{}",
+                stuck.len(),
+                stuck.table()
+            ));
+        }
     }
 
     // 3. Cancel: workers stop first, so that every remaining future is dropped here, on the
@@ -100,9 +111,9 @@ pub(crate) fn close(live: Live) {
     // 4. Report: in debug mode, the tasks that had to be cancelled; then the panics of
     //    tasks nobody awaited and of destructors, met during step 3, once each.
     if state.debug {
-        for location in &cancelled {
+        for label in &cancelled {
             debug::report(format_args!(
-                "close cancelled the task spawned at {location}: it was still running"
+                "close cancelled the {label}: it was still running"
             ));
         }
     }
@@ -111,11 +122,13 @@ pub(crate) fn close(live: Live) {
     // 5. Blocking jobs: waited for, at most `shutdown_timeout`; the rest are named and left.
     #[cfg(feature = "tokio")]
     let step_5 = Instant::now();
-    let stuck = state.registry.wait_for_jobs(shutdown_timeout);
-    for location in &stuck {
+    if !state.registry.wait_for_jobs(shutdown_timeout) {
+        let stuck = state.task_list_of(ListFilter::Jobs);
         debug::report(format_args!(
-            "close gave up waiting after {shutdown_timeout:?} for the blocking job started at \
-             {location}: it is left running, detached"
+            "close gave up waiting after {shutdown_timeout:?} for {} blocking job(s); they are \
+             left running, detached:\n{}",
+            stuck.len(),
+            stuck.table()
         ));
     }
 
@@ -216,7 +229,11 @@ impl Future for ShutdownRequested {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<()> {
         let this = &mut *self;
-        this.state.shutdown_signal.poll(&mut this.slot, cx)
+        let polled = this.state.shutdown_signal.poll(&mut this.slot, cx);
+        if polled.is_pending() && this.state.debug {
+            thread_runner::with_polled_record(|record| record.awaits(Awaited::Shutdown));
+        }
+        polled
     }
 }
 

@@ -10,9 +10,10 @@ use async_executor::Executor;
 use crate::context;
 use crate::error;
 use crate::guard::OnDrop;
-use crate::registry::Kind;
+use crate::registry::{Kind, Registration};
 use crate::runner_state::RunnerState;
 use crate::task::{Outcome, PanicSlot, Task};
+use crate::task_list::Label;
 use crate::task_wrapper::TaskWrapper;
 use crate::thread_runner;
 
@@ -23,16 +24,104 @@ pub(crate) fn spawn_on<F>(
     executor: &Executor<'static>,
     future: F,
     location: &'static Location<'static>,
+    name: Option<Arc<str>>,
 ) -> Task<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     state.first_spawn.note_spawn();
-    let inner = executor
-        .spawn(TaskWrapper::new(future, state, location))
-        .fallible();
-    Task::new(inner, state, location, Kind::Task)
+    let wrapper = TaskWrapper::new(future, state, location, name);
+    let key = wrapper.key();
+    let inner = executor.spawn(wrapper).fallible();
+    Task::new(inner, state, location, Kind::Task, key)
+}
+
+/// `spawn`, with a name.
+#[track_caller]
+pub(crate) fn spawn_named<F>(future: F, name: Option<Arc<str>>) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = Location::caller();
+    let spawned = thread_runner::with_runner(|state, executor, _| match executor {
+        Some(executor) => spawn_on(state, executor, future, location, name),
+        None => error::closed_on_spawn(),
+    });
+    match spawned {
+        Some(task) => task,
+        None => error::outside_runner("runner::spawn"),
+    }
+}
+
+/// `spawn_local`, with a name.
+#[track_caller]
+pub(crate) fn spawn_local_named<F>(future: F, name: Option<Arc<str>>) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let location = Location::caller();
+    let spawned = thread_runner::with_runner(|state, executor, local| match (executor, local) {
+        (Some(_), Some(local)) => {
+            let wrapper = TaskWrapper::new(future, state, location, name);
+            let key = wrapper.key();
+            let inner = local.spawn(wrapper).fallible();
+            Some(Task::new(inner, state, location, Kind::Task, key))
+        }
+        (None, _) => error::closed_on_spawn(),
+        (Some(_), None) => None,
+    });
+    match spawned.flatten() {
+        Some(task) => task,
+        None => panic!(
+            "runner::spawn_local called off the runner's own thread (at {location}): call it from \
+             the future given to Runner::run or from another spawn_local task"
+        ),
+    }
+}
+
+/// `unblock`, with a name.
+#[track_caller]
+pub(crate) fn unblock_named<T, F>(f: F, name: Option<Arc<str>>) -> Task<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let location = Location::caller();
+    let Some(state) = thread_runner::runner_state() else {
+        error::outside_runner("runner::unblock")
+    };
+    let (key, _) = state.registry.register(Registration {
+        name: name.clone(),
+        ..Registration::new(location, Kind::Job)
+    });
+    let job_state = state.clone();
+    // Leaves the registry however the job ends, even if it never runs.
+    let leave = OnDrop::new(move || job_state.registry.unregister(key));
+    let panic_state = state.clone();
+    let mut job_context = context::snapshot();
+    // The job runs inside the caller's tokio runtime too, as `spawn_blocking` closures do.
+    #[cfg(feature = "tokio")]
+    let tokio = tokio::runtime::Handle::try_current().ok();
+    let inner = blocking::unblock(move || {
+        #[cfg(feature = "tokio")]
+        let _tokio = tokio.as_ref().map(tokio::runtime::Handle::enter);
+        let ran = context::run_in(&mut job_context, || catch_unwind(AssertUnwindSafe(f)));
+        let outcome = match ran {
+            Ok(value) => Outcome::Done(value),
+            Err(payload) => {
+                let label = Label::new(name, location);
+                Outcome::Panicked(PanicSlot::new(payload, label, Some(panic_state)))
+            }
+        };
+        drop(job_context);
+        drop(leave);
+        outcome
+    })
+    .fallible();
+    Task::new(inner, &state, location, Kind::Job, Some(key))
 }
 
 /// Spawns a task onto the runner this code runs on.
@@ -63,15 +152,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let location = Location::caller();
-    let spawned = thread_runner::with_runner(|state, executor, _| match executor {
-        Some(executor) => spawn_on(state, executor, future, location),
-        None => error::closed_on_spawn(),
-    });
-    match spawned {
-        Some(task) => task,
-        None => error::outside_runner("runner::spawn"),
-    }
+    spawn_named(future, None)
 }
 
 /// Spawns a `!Send` task onto the runner's own thread.
@@ -98,23 +179,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let location = Location::caller();
-    let spawned = thread_runner::with_runner(|state, executor, local| match (executor, local) {
-        (Some(_), Some(local)) => {
-            let inner = local
-                .spawn(TaskWrapper::new(future, state, location))
-                .fallible();
-            Some(Task::new(inner, state, location, Kind::Task))
-        }
-        (None, _) => error::closed_on_spawn(),
-        (Some(_), None) => None,
-    });
-    spawned.flatten().unwrap_or_else(|| {
-        panic!(
-            "runner::spawn_local called off the runner's own thread (at {location}): call it from \
-             the future given to Runner::run or from another spawn_local task"
-        )
-    })
+    spawn_local_named(future, None)
 }
 
 /// Runs the blocking function `f` on a thread pool and returns a handle to its result.
@@ -141,31 +206,5 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let location = Location::caller();
-    let Some(state) = thread_runner::runner_state() else {
-        error::outside_runner("runner::unblock")
-    };
-    let key = state.registry.register(location, Kind::Job, None);
-    let job_state = state.clone();
-    // Leaves the registry however the job ends, even if it never runs.
-    let leave = OnDrop::new(move || job_state.registry.unregister(key));
-    let panic_state = state.clone();
-    let mut job_context = context::snapshot();
-    // The job runs inside the caller's tokio runtime too, as `spawn_blocking` closures do.
-    #[cfg(feature = "tokio")]
-    let tokio = tokio::runtime::Handle::try_current().ok();
-    let inner = blocking::unblock(move || {
-        #[cfg(feature = "tokio")]
-        let _tokio = tokio.as_ref().map(tokio::runtime::Handle::enter);
-        let ran = context::run_in(&mut job_context, || catch_unwind(AssertUnwindSafe(f)));
-        let outcome = match ran {
-            Ok(value) => Outcome::Done(value),
-            Err(payload) => Outcome::Panicked(PanicSlot::new(payload, location, Some(panic_state))),
-        };
-        drop(job_context);
-        drop(leave);
-        outcome
-    })
-    .fallible();
-    Task::new(inner, &state, location, Kind::Job)
+    unblock_named(f, None)
 }

@@ -10,8 +10,10 @@ use std::task::{Context as TaskCx, Poll};
 use async_task::FallibleTask;
 
 use crate::debug;
-use crate::registry::{Kind, Phase};
+use crate::registry::{Key, Kind, Phase};
 use crate::runner_state::RunnerState;
+use crate::task_list::Label;
+use crate::task_record::Awaited;
 use crate::thread_runner;
 use crate::unhandled_panic::{self, Payload};
 
@@ -31,7 +33,7 @@ pub(crate) enum Outcome<T> {
 /// shared between handle and task.
 pub(crate) struct PanicSlot {
     payload: Option<Payload>,
-    location: &'static Location<'static>,
+    label: Label,
     /// Whose `unhandled_panic` policy applies; `None` (a task polled where no runner is
     /// known, which a runner's own executor never does) reports it.
     state: Option<Arc<RunnerState>>,
@@ -40,12 +42,12 @@ pub(crate) struct PanicSlot {
 impl PanicSlot {
     pub(crate) fn new(
         payload: Payload,
-        location: &'static Location<'static>,
+        label: Label,
         state: Option<Arc<RunnerState>>,
     ) -> Box<Self> {
         Box::new(PanicSlot {
             payload: Some(payload),
-            location,
+            label,
             state,
         })
     }
@@ -62,10 +64,10 @@ impl Drop for PanicSlot {
     fn drop(&mut self) {
         if let Some(payload) = self.payload.take() {
             match &self.state {
-                Some(state) => state.unobserved_panic(self.location, payload),
+                Some(state) => state.unobserved_panic(&self.label, payload),
                 None => debug::report(format_args!(
                     "{}",
-                    unhandled_panic::unobserved_panic_text(self.location, &*payload)
+                    unhandled_panic::unobserved_panic_text(&self.label, &*payload)
                 )),
             }
         }
@@ -93,9 +95,16 @@ pub struct Task<T> {
     inner: Option<FallibleTask<Outcome<T>>>,
     location: &'static Location<'static>,
     kind: Kind,
-    /// Whether its runner is in debug mode: to report a handle dropped while its task runs.
+    /// Whether its runner is in debug mode: to report a handle dropped while its task runs,
+    /// and to note, in the task list, that the awaiting task waits on this one.
     debug: bool,
+    /// The task's registry key, when it has one at spawn (debug mode, blocking jobs), else
+    /// `NO_KEY`; a `u32` keeps the handle at three words.
+    key: u32,
 }
+
+/// `Task::key` when the task had no registry entry at spawn.
+const NO_KEY: u32 = u32::MAX;
 
 impl<T> Task<T> {
     pub(crate) fn new(
@@ -103,12 +112,14 @@ impl<T> Task<T> {
         state: &RunnerState,
         location: &'static Location<'static>,
         kind: Kind,
+        key: Option<Key>,
     ) -> Self {
         Task {
             inner: Some(inner),
             location,
             kind,
             debug: state.debug,
+            key: key.unwrap_or(NO_KEY),
         }
     }
 
@@ -173,7 +184,16 @@ impl<T> Future for Task<T> {
             panic!("runner::Task spawned at {location} polled after it completed");
         };
         let outcome = match Pin::new(inner).poll(cx) {
-            Poll::Pending => return Poll::Pending,
+            Poll::Pending => {
+                if self.debug && self.key != NO_KEY {
+                    let awaited = match self.kind {
+                        Kind::Task => Awaited::Task(self.key),
+                        Kind::Job => Awaited::Job(self.key),
+                    };
+                    thread_runner::with_polled_record(|record| record.awaits(awaited));
+                }
+                return Poll::Pending;
+            }
             Poll::Ready(outcome) => outcome,
         };
         self.inner = None;

@@ -15,11 +15,13 @@ use std::time::Instant;
 use pin_project_lite::pin_project;
 
 use crate::context;
-use crate::debug::{self, Spawned};
+use crate::debug;
 use crate::poll_state::{self, PolledTask};
-use crate::registry::{Key, Kind};
+use crate::registry::{Key, Kind, Registration};
 use crate::runner_state::RunnerState;
 use crate::task::{Outcome, PanicSlot};
+use crate::task_list::Label;
+use crate::task_record::TaskRecord;
 use crate::thread_runner;
 use crate::trie::Map;
 use crate::unhandled_panic;
@@ -42,7 +44,8 @@ pin_project! {
             let mut this = this.project();
             // Still holding the future here means the task was cancelled: its handle was
             // dropped, or its executor went away.
-            drop_in_context(this.future.as_mut(), this.context, this.location);
+            let name = this.link.as_deref().and_then(|link| link.name.as_ref());
+            drop_in_context(this.future.as_mut(), this.context, this.location, name);
             if let Some(link) = this.link.take() {
                 if let Some(key) = link.key {
                     link.state.registry.unregister(key);
@@ -57,21 +60,27 @@ pin_project! {
 
 /// A task's link to its runner, for the tasks that need one outside a poll: on a shared
 /// executor (close counts and wakes them, and they may be polled on another runner's
-/// thread), in debug mode (slow polls, naming them at close), or once they have a registry
-/// entry to leave.
+/// thread), in debug mode (its record for the task list, slow polls), once they have a
+/// registry entry to leave, or when they have a name.
 struct RunnerLink {
     state: Arc<RunnerState>,
     /// The task's registry entry, made when close first needs to reach the task.
     key: Option<Key>,
     waker_given: bool,
+    name: Option<Arc<str>>,
+    /// Debug mode: the task's record, and the waker made of it that the task's future is
+    /// polled with (it marks the task scheduled when woken).
+    record: Option<(Arc<TaskRecord>, Waker)>,
 }
 
 impl RunnerLink {
-    fn boxed(state: Arc<RunnerState>, key: Option<Key>) -> Box<RunnerLink> {
+    fn boxed(state: Arc<RunnerState>, key: Option<Key>, name: Option<Arc<str>>) -> Box<RunnerLink> {
         Box::new(RunnerLink {
             state,
             key,
             waker_given: false,
+            name,
+            record: None,
         })
     }
 }
@@ -83,16 +92,29 @@ impl<F: Future> TaskWrapper<F> {
         future: F,
         state: &Arc<RunnerState>,
         location: &'static Location<'static>,
+        name: Option<Arc<str>>,
     ) -> Self {
         if state.executor_is_shared {
             state.registry.task_spawned();
         }
-        let link = (state.executor_is_shared || state.debug).then(|| {
-            // In debug mode every task is registered at once, so that close can name it.
-            let key = state
-                .debug
-                .then(|| state.registry.register(location, Kind::Task, None));
-            RunnerLink::boxed(state.clone(), key)
+        let link = (state.executor_is_shared || state.debug || name.is_some()).then(|| {
+            let mut link = RunnerLink::boxed(state.clone(), None, name);
+            if state.debug {
+                // In debug mode every task is registered at once, with a record for the
+                // task list; its parent is the task polled here, if any.
+                let parent = poll_state::with_polled_task(|task| task.and_then(|task| task.key));
+                let (key, record) = state.registry.register(Registration {
+                    name: link.name.clone(),
+                    record: Some(parent),
+                    ..Registration::new(location, Kind::Task)
+                });
+                link.key = Some(key);
+                link.record = record.map(|record| {
+                    let waker = Waker::from(record.clone());
+                    (record, waker)
+                });
+            }
+            link
         });
         TaskWrapper {
             future: Some(future),
@@ -100,6 +122,13 @@ impl<F: Future> TaskWrapper<F> {
             location,
             link,
         }
+    }
+}
+
+impl<F> TaskWrapper<F> {
+    /// The task's registry key, if it has one already (debug mode).
+    pub(crate) fn key(&self) -> Option<Key> {
+        self.link.as_deref().and_then(|link| link.key)
     }
 }
 
@@ -112,29 +141,38 @@ impl<F: Future> Future for TaskWrapper<F> {
         if let Some(link) = this.link.as_deref()
             && link.state.registry.is_cancelling()
         {
-            drop_in_context(this.future.as_mut(), this.context, this.location);
+            let name = this.link.as_deref().and_then(|link| link.name.as_ref());
+            drop_in_context(this.future.as_mut(), this.context, this.location, name);
             return Poll::Ready(Outcome::Cancelled);
         }
         if this.future.is_none() {
             return Poll::Ready(Outcome::Cancelled);
         }
-        let started = this
-            .link
-            .as_deref()
-            .filter(|link| link.state.debug)
-            .map(|_| Instant::now());
+        // Debug mode: the poll is noted in the task's record, and the future is polled with
+        // the record's waker, which marks the task scheduled when woken.
+        let (started, record_waker) =
+            match this.link.as_deref().and_then(|link| link.record.as_ref()) {
+                Some((record, waker)) => {
+                    let now = Instant::now();
+                    record.poll_started(now, Some(cx.waker()));
+                    (Some(now), Some(waker.clone()))
+                }
+                None => (None, None),
+            };
         let known_key = this.link.as_deref().and_then(|link| link.key);
         let marker = PolledTask {
             key: known_key,
             location: this.location,
         };
-        let task_runner = this
-            .link
-            .as_deref()
-            .and_then(|link| thread_runner::enter_task_runner(&link.state));
+        let task_runner = this.link.as_deref().and_then(|link| {
+            thread_runner::enter_task(&link.state, link.record.as_ref().map(|(record, _)| record))
+        });
         let mut future = this.future.as_mut();
         let (polled, key) = poll_in_task(this.context, marker, || {
-            let polled = future.as_mut().as_pin_mut().map(|f| f.poll(cx));
+            let polled = future.as_mut().as_pin_mut().map(|f| match &record_waker {
+                Some(waker) => f.poll(&mut TaskCx::from_waker(waker)),
+                None => f.poll(cx),
+            });
             if let Some(Poll::Ready(_)) = polled {
                 // Dropped at once, still inside the task's context: its destructors
                 // see the task's variables (a panic there is the task's panic).
@@ -142,14 +180,16 @@ impl<F: Future> Future for TaskWrapper<F> {
             }
             polled.unwrap_or(Poll::Pending)
         });
-        thread_runner::leave_task_runner(task_runner);
+        thread_runner::leave_task(task_runner);
         if key != known_key {
             // `shutdown_requested()` registered the task during the poll, with the task's
             // own runner (see `thread_runner::runner_state`).
             note_registered(this.link, key);
         }
-        if let Some(started) = started {
-            check_slow_poll(this.link.as_deref(), started, this.location);
+        // A poll that panicked is reported as a panic, not timed: the panic hook (a
+        // backtrace, say) ran inside it.
+        if let (Some(started), Some(link), Ok(_)) = (started, this.link.as_deref(), &polled) {
+            check_slow_poll(link, started, this.location);
         }
         match polled {
             Ok(Poll::Pending) => {
@@ -163,13 +203,15 @@ impl<F: Future> Future for TaskWrapper<F> {
             }
             Ok(Poll::Ready(output)) => Poll::Ready(Outcome::Done(output)),
             Err(payload) => {
-                drop_in_context(this.future.as_mut(), this.context, this.location);
+                let name = this.link.as_deref().and_then(|link| link.name.as_ref());
+                drop_in_context(this.future.as_mut(), this.context, this.location, name);
                 // A task of the runner's own executor is only ever polled on its threads.
                 let state = match this.link.as_deref() {
                     Some(link) => Some(link.state.clone()),
                     None => thread_runner::runner_state(),
                 };
-                let slot = PanicSlot::new(payload, this.location, state);
+                let name = this.link.as_deref().and_then(|link| link.name.clone());
+                let slot = PanicSlot::new(payload, Label::new(name, this.location), state);
                 Poll::Ready(Outcome::Panicked(slot))
             }
         }
@@ -209,11 +251,12 @@ fn poll_in_task<R>(
 pub(crate) fn with_polled_task_key(state: &RunnerState, f: impl FnOnce(Key)) {
     let key = poll_state::with_polled_task(|task| {
         let task = task.as_mut()?;
-        Some(
-            *task
-                .key
-                .get_or_insert_with(|| state.registry.register(task.location, Kind::Task, None)),
-        )
+        Some(*task.key.get_or_insert_with(|| {
+            state
+                .registry
+                .register(Registration::new(task.location, Kind::Task))
+                .0
+        }))
     });
     if let Some(key) = key {
         f(key);
@@ -226,27 +269,23 @@ fn note_registered(link: &mut Option<Box<RunnerLink>>, key: Option<Key>) {
     match link {
         Some(link) => link.key = key,
         None => {
-            *link = thread_runner::runner_state().map(|state| RunnerLink::boxed(state, key));
+            *link = thread_runner::runner_state().map(|state| RunnerLink::boxed(state, key, None));
         }
     }
 }
 
-/// Reports a poll that took longer than the debug-mode threshold.
+/// Ends the poll in the task's record; reports it if it took longer than the debug-mode
+/// threshold.
 #[cold]
-fn check_slow_poll(
-    link: Option<&RunnerLink>,
-    started: Instant,
-    location: &'static Location<'static>,
-) {
-    let took = started.elapsed();
-    if let Some(link) = link
-        && took > link.state.slow_poll_threshold
-    {
-        debug::report_slow_poll(
-            Spawned::Task(location),
-            took,
-            link.state.slow_poll_threshold,
-        );
+fn check_slow_poll(link: &RunnerLink, started: Instant, location: &'static Location<'static>) {
+    let Some((record, _)) = &link.record else {
+        return;
+    };
+    let took = record.poll_ended(started);
+    let threshold = link.state.slow_poll_threshold;
+    if took > threshold {
+        let label = Label::new(link.name.clone(), location);
+        debug::report_slow_poll(&label, took, threshold);
     }
 }
 
@@ -257,10 +296,11 @@ fn give_waker(link: &mut RunnerLink, location: &'static Location<'static>, waker
     match link.key {
         Some(key) => link.state.registry.store_waker(key, waker),
         None => {
-            let key = link
-                .state
-                .registry
-                .register(location, Kind::Task, Some(waker.clone()));
+            let (key, _) = link.state.registry.register(Registration {
+                name: link.name.clone(),
+                waker: Some(waker.clone()),
+                ..Registration::new(location, Kind::Task)
+            });
             link.key = Some(key);
         }
     }
@@ -269,10 +309,11 @@ fn give_waker(link: &mut RunnerLink, location: &'static Location<'static>, waker
 
 /// Drops a task's future inside the task's context, so that its destructors see the
 /// task's context variables; a destructor that panics is reported, not propagated.
-pub(crate) fn drop_in_context<F>(
+fn drop_in_context<F>(
     mut future: Pin<&mut Option<F>>,
     context: &mut Map,
     location: &'static Location<'static>,
+    name: Option<&Arc<str>>,
 ) {
     if future.is_none() {
         return;
@@ -281,7 +322,8 @@ pub(crate) fn drop_in_context<F>(
         catch_unwind(AssertUnwindSafe(|| future.set(None)))
     });
     if let Err(payload) = dropped {
-        let text = unhandled_panic::destructor_panic_text(location, &*payload);
+        let label = Label::new(name.cloned(), location);
+        let text = unhandled_panic::destructor_panic_text(&label, &*payload);
         match thread_runner::runner_state() {
             Some(state) => state.unhandled_panics.report(text),
             None => debug::report(format_args!("{text}")),

@@ -15,6 +15,7 @@ use async_executor::Executor;
 
 use crate::drive::LocalSide;
 use crate::runner_state::RunnerState;
+use crate::task_record::TaskRecord;
 
 struct ThreadRunner {
     state: Arc<RunnerState>,
@@ -24,11 +25,13 @@ struct ThreadRunner {
     local: Option<Rc<LocalSide>>,
 }
 
-/// Both in one thread-local, so that a spawn reads them in one access.
+/// In one thread-local, so that a spawn reads them in one access.
 struct Runners {
     thread: Option<ThreadRunner>,
     /// The runner of the task being polled, when it is not this thread's (see module docs).
     task: Option<Arc<RunnerState>>,
+    /// Debug mode: the record of the task being polled, which notes what it waits on.
+    record: Option<Arc<TaskRecord>>,
 }
 
 thread_local! {
@@ -36,6 +39,7 @@ thread_local! {
         RefCell::new(Runners {
             thread: None,
             task: None,
+            record: None,
         })
     };
 }
@@ -122,23 +126,55 @@ pub(crate) fn with_runner<R>(
     })
 }
 
-/// While a task of `state` is polled here: what [`runner_state`] answers, unless `state` is
-/// this thread's runner anyway. Returns what to give back to [`leave_task_runner`].
-pub(crate) fn enter_task_runner(state: &Arc<RunnerState>) -> Option<Option<Arc<RunnerState>>> {
+/// What [`enter_task`] replaced, for [`leave_task`] to put back.
+pub(crate) struct TaskEntered {
+    task: Option<Option<Arc<RunnerState>>>,
+    record: Option<Arc<TaskRecord>>,
+}
+
+/// While a task of `state` (with `record`, in debug mode) is polled here: the runner
+/// [`runner_state`] answers, unless `state` is this thread's runner anyway, and the record
+/// [`with_polled_record`] gives. `None` when nothing changed.
+pub(crate) fn enter_task(
+    state: &Arc<RunnerState>,
+    record: Option<&Arc<TaskRecord>>,
+) -> Option<TaskEntered> {
     RUNNERS.with(|runners| {
         let mut runners = runners.borrow_mut();
         let is_threads = runners
             .thread
             .as_ref()
             .is_some_and(|runner| Arc::ptr_eq(&runner.state, state));
-        (!is_threads).then(|| runners.task.replace(state.clone()))
+        if is_threads && record.is_none() {
+            return None;
+        }
+        Some(TaskEntered {
+            task: (!is_threads).then(|| runners.task.replace(state.clone())),
+            record: std::mem::replace(&mut runners.record, record.cloned()),
+        })
     })
 }
 
-pub(crate) fn leave_task_runner(previous: Option<Option<Arc<RunnerState>>>) {
-    if let Some(previous) = previous {
-        let left =
-            RUNNERS.with(|runners| std::mem::replace(&mut runners.borrow_mut().task, previous));
-        drop(left);
-    }
+pub(crate) fn leave_task(entered: Option<TaskEntered>) {
+    let Some(entered) = entered else {
+        return;
+    };
+    let left = RUNNERS.with(|runners| {
+        let mut runners = runners.borrow_mut();
+        let task = entered
+            .task
+            .map(|previous| std::mem::replace(&mut runners.task, previous));
+        let record = std::mem::replace(&mut runners.record, entered.record);
+        (task, record)
+    });
+    drop(left);
+}
+
+/// Calls `f` with the record of the task being polled here, in debug mode.
+pub(crate) fn with_polled_record(f: impl FnOnce(&TaskRecord)) {
+    RUNNERS.with(|runners| {
+        if let Some(record) = &runners.borrow().record {
+            f(record);
+        }
+    });
 }

@@ -1,12 +1,12 @@
 //! Panics nobody will see: the policy that decides what happens to them, and the reports.
 
 use std::future::Future;
-use std::panic::Location;
 use std::sync::Mutex;
 use std::task::{Poll, Waker};
 
 use crate::debug;
 use crate::guard::lock;
+use crate::task_list::Label;
 
 /// A panic payload, as `catch_unwind` returns it.
 pub(crate) type Payload = Box<dyn std::any::Any + Send>;
@@ -63,12 +63,7 @@ impl UnhandledPanics {
 
     /// Applies the policy to the panic of the task spawned at `location`; `running` says
     /// whether the runner is still running (a shutdown in progress is not started again).
-    pub(crate) fn unobserved(
-        &self,
-        location: &'static Location<'static>,
-        payload: Payload,
-        running: bool,
-    ) {
+    pub(crate) fn unobserved(&self, label: &Label, payload: Payload, running: bool) {
         match self.policy {
             UnhandledPanic::Ignore => {}
             UnhandledPanic::ShutdownRunner if running => {
@@ -81,9 +76,9 @@ impl UnhandledPanics {
                     return;
                 }
                 drop(fatal);
-                self.report(unobserved_panic_text(location, &*payload));
+                self.report(unobserved_panic_text(label, &*payload));
             }
-            _ => self.report(unobserved_panic_text(location, &*payload)),
+            _ => self.report(unobserved_panic_text(label, &*payload)),
         }
     }
 
@@ -131,24 +126,18 @@ impl UnhandledPanics {
     }
 }
 
-/// The report of a panic nobody awaited, when no runner is known to hold it.
-pub(crate) fn unobserved_panic_text(
-    location: &'static Location<'static>,
-    payload: &(dyn std::any::Any + Send),
-) -> String {
+/// The report of a panic nobody awaited.
+pub(crate) fn unobserved_panic_text(label: &Label, payload: &(dyn std::any::Any + Send)) -> String {
     format!(
-        "task spawned at {location} panicked and nobody awaited it: {}",
+        "{label} panicked and nobody awaited it: {}",
         debug::panic_message(payload)
     )
 }
 
 /// The report of a task's destructor that panicked while the task was dropped.
-pub(crate) fn destructor_panic_text(
-    location: &'static Location<'static>,
-    payload: &(dyn std::any::Any + Send),
-) -> String {
+pub(crate) fn destructor_panic_text(label: &Label, payload: &(dyn std::any::Any + Send)) -> String {
     format!(
-        "the destructor of the task spawned at {location} panicked while the task was dropped: {}",
+        "the destructor of the {label} panicked while the task was dropped: {}",
         debug::panic_message(payload)
     )
 }

@@ -1,0 +1,473 @@
+//! The task list: what every task of a runner is doing, as a value you can print.
+//!
+//! [`tasks`] (or [`Handle::tasks`](crate::Handle::tasks)) takes a snapshot of a runner's
+//! tasks and blocking jobs; printing it shows a table (like Python's `asyncio ps`) and a tree
+//! by parent (like `asyncio pstree`). Taking it never polls a task and never waits for one:
+//! a task stuck inside a poll shows as "running on thread T for 5.0s".
+//!
+//! In debug mode the list holds every task: its id, name, spawn location, parent, age,
+//! state, polls and busy time, and what it waits on. With debug mode off, the runner keeps no
+//! per-task record (that is what keeps a spawn cheap), and the list holds only what the
+//! runner tracks anyway: every blocking job, the tasks that asked for
+//! [`shutdown_requested`](crate::shutdown_requested), and, on a shared executor, the tasks
+//! that waited; their state is not known.
+
+use std::fmt::{self, Write as _};
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error;
+use crate::thread_runner;
+
+/// A snapshot of a runner's tasks and blocking jobs, from [`tasks`] or
+/// [`Handle::tasks`](crate::Handle::tasks).
+///
+/// Its `Display` is the dump: a table of every entry, then the tree of tasks by parent, then
+/// the await cycles found, if any. [`table`](TaskList::table) and [`tree`](TaskList::tree)
+/// give one form each.
+///
+/// # Examples
+///
+/// ```
+/// let mut runner = runner::Runner::builder().debug(true).build();
+/// runner.run(async {
+///     let parked = runner::TaskBuilder::new()
+///         .name("parked")
+///         .spawn(runner::time::sleep(std::time::Duration::from_secs(60)));
+///     futures_lite::future::yield_now().await;
+///
+///     let list = runner::tasks();
+///     let task = list.iter().find(|task| task.name() == Some("parked")).unwrap();
+///     assert!(matches!(task.state(), runner::TaskState::Idle { .. }));
+///     println!("{list}");
+///     drop(parked);
+/// });
+/// ```
+#[derive(Clone, Debug)]
+pub struct TaskList {
+    pub(crate) tasks: Vec<TaskInfo>,
+    /// Whether the runner keeps a record of every task (debug mode).
+    pub(crate) complete: bool,
+}
+
+/// One task or blocking job in a [`TaskList`].
+#[derive(Clone, Debug)]
+pub struct TaskInfo {
+    pub(crate) id: u64,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) kind: TaskKind,
+    pub(crate) parent: Option<u64>,
+    pub(crate) age: Duration,
+    pub(crate) state: TaskState,
+    pub(crate) cleaning_up: bool,
+    pub(crate) polls: Option<u64>,
+    pub(crate) busy: Option<Duration>,
+    pub(crate) waits_on: Option<WaitsOn>,
+}
+
+/// Whether a [`TaskInfo`] is a task or a blocking job.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum TaskKind {
+    /// From [`spawn`](crate::spawn), [`spawn_local`](crate::spawn_local) or
+    /// [`Handle::spawn`](crate::Handle::spawn).
+    Task,
+    /// From [`unblock`](crate::unblock).
+    BlockingJob,
+}
+
+/// What a task is doing.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum TaskState {
+    /// New or woken, waiting in a run queue for its next poll, for this long.
+    Scheduled {
+        /// How long it has waited.
+        for_: Duration,
+    },
+    /// Waiting for something to wake it, for this long.
+    Idle {
+        /// How long it has waited.
+        for_: Duration,
+    },
+    /// Being polled on a thread (a task), or running (a blocking job), for this long.
+    Running {
+        /// The thread's name (or id); `None` for a blocking job, which runs on the
+        /// blocking pool.
+        thread: Option<String>,
+        /// How long the current poll (or the job) has run.
+        for_: Duration,
+    },
+    /// Not known: debug mode is off, and the runner keeps no record of the task.
+    Unknown,
+}
+
+/// What a task waits on, where the runtime can know it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum WaitsOn {
+    /// The task with this id: it awaits its [`Task`](crate::Task) handle.
+    Task(u64),
+    /// The blocking job with this id.
+    BlockingJob(u64),
+    /// [`shutdown_requested`](crate::shutdown_requested).
+    Shutdown,
+}
+
+impl TaskInfo {
+    /// The id, unique within its runner for the runner's life.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The name given with [`TaskBuilder::name`](crate::TaskBuilder::name), if any.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Where it was spawned (or the blocking job started).
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    /// A task or a blocking job.
+    pub fn kind(&self) -> TaskKind {
+        self.kind
+    }
+
+    /// The id of the task that spawned it (debug mode); `None` for a task spawned by the
+    /// main future or from outside the runner.
+    pub fn parent(&self) -> Option<u64> {
+        self.parent
+    }
+
+    /// How long ago it was spawned (debug mode), or registered.
+    pub fn age(&self) -> Duration {
+        self.age
+    }
+
+    /// What it is doing.
+    pub fn state(&self) -> &TaskState {
+        &self.state
+    }
+
+    /// Whether it is cleaning up: it asked for [`shutdown_requested`](crate::shutdown_requested)
+    /// and its runner is closing.
+    pub fn is_cleaning_up(&self) -> bool {
+        self.cleaning_up
+    }
+
+    /// How many times it was polled (debug mode).
+    pub fn polls(&self) -> Option<u64> {
+        self.polls
+    }
+
+    /// How long its polls took in all (debug mode).
+    pub fn busy(&self) -> Option<Duration> {
+        self.busy
+    }
+
+    /// What it waits on, where known.
+    pub fn waits_on(&self) -> Option<WaitsOn> {
+        self.waits_on
+    }
+}
+
+impl TaskList {
+    /// The entries, in no particular order.
+    pub fn iter(&self) -> std::slice::Iter<'_, TaskInfo> {
+        self.tasks.iter()
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// The entry with this id.
+    pub fn get(&self, id: u64) -> Option<&TaskInfo> {
+        self.tasks.iter().find(|task| task.id == id)
+    }
+
+    /// Whether this lists every task (debug mode) or only those the runner tracks anyway.
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+
+    /// The await cycles: tasks that each await the next one's handle, the last one the
+    /// first's. Each cycle is listed once, starting from its smallest id.
+    pub fn cycles(&self) -> Vec<Vec<u64>> {
+        let next = |id: u64| match self.get(id)?.waits_on? {
+            WaitsOn::Task(next) => Some(next),
+            _ => None,
+        };
+        let mut cycles = Vec::new();
+        for task in &self.tasks {
+            let mut path = vec![task.id];
+            let mut at = task.id;
+            while let Some(following) = next(at) {
+                if following == task.id {
+                    if path.iter().all(|&id| id >= task.id) {
+                        cycles.push(path);
+                    }
+                    break;
+                }
+                if path.contains(&following) || path.len() > self.tasks.len() {
+                    break;
+                }
+                path.push(following);
+                at = following;
+            }
+        }
+        cycles
+    }
+
+    /// The table form: one line per task and job (Python's `asyncio ps`).
+    pub fn table(&self) -> impl fmt::Display + '_ {
+        Table(self)
+    }
+
+    /// The tree form: tasks under the task that spawned them (Python's `asyncio pstree`).
+    pub fn tree(&self) -> impl fmt::Display + '_ {
+        Tree(self)
+    }
+
+    fn sorted(&self) -> Vec<&TaskInfo> {
+        let mut sorted: Vec<&TaskInfo> = self.tasks.iter().collect();
+        sorted.sort_by_key(|task| task.id);
+        sorted
+    }
+}
+
+impl<'a> IntoIterator for &'a TaskList {
+    type Item = &'a TaskInfo;
+    type IntoIter = std::slice::Iter<'a, TaskInfo>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl fmt::Display for TaskList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.table())?;
+        if self.tasks.iter().any(|task| task.kind == TaskKind::Task) {
+            write!(f, "\n{}", self.tree())?;
+        }
+        for cycle in self.cycles() {
+            let path: Vec<String> = cycle.iter().map(|id| format!("#{id}")).collect();
+            writeln!(f, "await cycle: {} -> #{}", path.join(" -> "), cycle[0])?;
+        }
+        Ok(())
+    }
+}
+
+struct Table<'a>(&'a TaskList);
+
+impl fmt::Display for Table<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = self.0;
+        let tasks = list
+            .iter()
+            .filter(|task| task.kind == TaskKind::Task)
+            .count();
+        let jobs = list.len() - tasks;
+        write!(f, "{tasks} task(s), {jobs} blocking job(s)")?;
+        if !list.complete {
+            f.write_str(
+                " (debug mode off: only the tasks the runner tracks; RUNNER_DEBUG=1 lists all)",
+            )?;
+        }
+        f.write_char('\n')?;
+        if list.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<[String; 8]> = list
+            .sorted()
+            .into_iter()
+            .map(|task| {
+                [
+                    format!("#{}", task.id),
+                    task.parent
+                        .map_or_else(|| "-".to_owned(), |id| format!("#{id}")),
+                    task.name.as_deref().unwrap_or("-").to_owned(),
+                    state_text(task),
+                    format!("{:.1?}", task.age),
+                    task.polls
+                        .map_or_else(|| "-".to_owned(), |polls| polls.to_string()),
+                    task.waits_on.map_or_else(|| "-".to_owned(), waits_on_text),
+                    task.location.to_string(),
+                ]
+            })
+            .collect();
+        let header = [
+            "id",
+            "parent",
+            "name",
+            "state",
+            "age",
+            "polls",
+            "waits on",
+            "spawned at",
+        ];
+        let mut widths = header.map(str::len);
+        for row in &rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let line = |f: &mut fmt::Formatter<'_>, cells: &[&str]| -> fmt::Result {
+            let mut text = String::new();
+            for (index, cell) in cells.iter().enumerate() {
+                if index + 1 == cells.len() {
+                    text.push_str(cell);
+                } else {
+                    let _ = write!(text, "{cell:<width$}  ", width = widths[index]);
+                }
+            }
+            writeln!(f, "{}", text.trim_end())
+        };
+        line(f, &header)?;
+        for row in &rows {
+            let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+            line(f, &cells)?;
+        }
+        Ok(())
+    }
+}
+
+struct Tree<'a>(&'a TaskList);
+
+impl fmt::Display for Tree<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = self.0;
+        let tasks: Vec<&TaskInfo> = list
+            .sorted()
+            .into_iter()
+            .filter(|task| task.kind == TaskKind::Task)
+            .collect();
+        let is_listed = |id: u64| tasks.iter().any(|task| task.id == id);
+        let roots: Vec<&TaskInfo> = tasks
+            .iter()
+            .copied()
+            .filter(|task| !task.parent.is_some_and(is_listed))
+            .collect();
+        fn node(
+            f: &mut fmt::Formatter<'_>,
+            tasks: &[&TaskInfo],
+            task: &TaskInfo,
+            prefix: &str,
+            last: bool,
+        ) -> fmt::Result {
+            let branch = if last { "└── " } else { "├── " };
+            writeln!(f, "{prefix}{branch}{}", node_text(task))?;
+            let children: Vec<&TaskInfo> = tasks
+                .iter()
+                .copied()
+                .filter(|child| child.parent == Some(task.id))
+                .collect();
+            let prefix = format!("{prefix}{}", if last { "    " } else { "│   " });
+            for (index, child) in children.iter().enumerate() {
+                node(f, tasks, child, &prefix, index + 1 == children.len())?;
+            }
+            Ok(())
+        }
+        writeln!(f, "runner")?;
+        for (index, root) in roots.iter().enumerate() {
+            node(f, &tasks, root, "", index + 1 == roots.len())?;
+        }
+        Ok(())
+    }
+}
+
+fn node_text(task: &TaskInfo) -> String {
+    let mut text = format!("#{}", task.id);
+    if let Some(name) = &task.name {
+        let _ = write!(text, " {name}");
+    }
+    let _ = write!(text, " ({}) {}", task.location, state_text(task));
+    if let Some(waits_on) = task.waits_on {
+        let _ = write!(text, ", waits on {}", waits_on_text(waits_on));
+    }
+    text
+}
+
+fn state_text(task: &TaskInfo) -> String {
+    let mut text = match &task.state {
+        TaskState::Scheduled { for_ } => format!("scheduled for {for_:.1?}"),
+        TaskState::Idle { for_ } => format!("idle for {for_:.1?}"),
+        TaskState::Running {
+            thread: Some(thread),
+            for_,
+        } => format!("running on {thread} for {for_:.1?}"),
+        TaskState::Running { thread: None, for_ } => format!("running for {for_:.1?}"),
+        TaskState::Unknown => "?".to_owned(),
+    };
+    if task.cleaning_up {
+        text.push_str(", cleaning up");
+    }
+    text
+}
+
+fn waits_on_text(waits_on: WaitsOn) -> String {
+    match waits_on {
+        WaitsOn::Task(id) => format!("task #{id}"),
+        WaitsOn::BlockingJob(id) => format!("job #{id}"),
+        WaitsOn::Shutdown => "shutdown_requested()".to_owned(),
+    }
+}
+
+/// A snapshot of the tasks of the runner this code runs on.
+///
+/// See [`TaskList`] for what it holds, in and out of debug mode, and how it prints.
+///
+/// # Panics
+///
+/// When called outside a running runner; use [`Handle::tasks`](crate::Handle::tasks) there.
+///
+/// # Examples
+///
+/// ```
+/// runner::run(async {
+///     let job = runner::unblock(|| std::thread::sleep(std::time::Duration::from_millis(50)));
+///     let list = runner::tasks();
+///     assert!(list.iter().any(|entry| entry.kind() == runner::TaskKind::BlockingJob));
+///     job.await;
+/// });
+/// ```
+#[track_caller]
+pub fn tasks() -> TaskList {
+    match thread_runner::runner_state() {
+        Some(state) => state.task_list(),
+        None => error::outside_runner("runner::tasks"),
+    }
+}
+
+/// Names a task in reports: its name, if it has one, and where it was spawned.
+#[derive(Clone, Debug)]
+pub(crate) struct Label {
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+}
+
+impl Label {
+    pub(crate) fn new(name: Option<Arc<str>>, location: &'static Location<'static>) -> Label {
+        Label { name, location }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "task `{name}` spawned at {}", self.location),
+            None => write!(f, "task spawned at {}", self.location),
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! What the runner keeps of a task for the task list: who it is, and what it is doing.
+//!
+//! Debug mode keeps a record for every task (and for the main future); it is updated at the
+//! start and end of each poll and when the task is woken, with atomics only, so that reading
+//! it (a dump) never waits for a task and never polls one.
+
+use std::collections::HashMap;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Wake, Waker};
+use std::time::{Duration, Instant};
+
+use crate::guard::lock;
+
+/// What a task is doing, as its record keeps it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub(crate) enum Activity {
+    /// Woken (or new), waiting in a run queue for its next poll.
+    Scheduled = 0,
+    /// Waiting for something to wake it.
+    Idle = 1,
+    /// Being polled.
+    Running = 2,
+}
+
+/// What a task waits on, where the runtime can know it; stored as one word.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Awaited {
+    /// The task with this registry key (its `Task` handle).
+    Task(u32),
+    /// The blocking job with this registry key (its `Task` handle).
+    Job(u32),
+    /// `runner::shutdown_requested()`.
+    Shutdown,
+}
+
+impl Awaited {
+    fn encode(this: Option<Awaited>) -> u64 {
+        match this {
+            None => 0,
+            Some(Awaited::Shutdown) => 1,
+            Some(Awaited::Task(key)) => (2 << 32) | u64::from(key),
+            Some(Awaited::Job(key)) => (3 << 32) | u64::from(key),
+        }
+    }
+
+    fn decode(word: u64) -> Option<Awaited> {
+        let key = (word & u64::from(u32::MAX)) as u32;
+        match word >> 32 {
+            0 if word == 1 => Some(Awaited::Shutdown),
+            2 => Some(Awaited::Task(key)),
+            3 => Some(Awaited::Job(key)),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) struct TaskRecord {
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) parent: Option<u64>,
+    pub(crate) spawned_at: Instant,
+    activity: AtomicU8,
+    /// When the current activity began, in nanoseconds since `spawned_at`.
+    since: AtomicU64,
+    /// The thread polling the task, while it runs (see [`thread_number`]).
+    thread: AtomicU64,
+    polls: AtomicU64,
+    busy_nanos: AtomicU64,
+    awaited: AtomicU64,
+    /// The executor's waker, which the record's own waker forwards to.
+    executor_waker: OnceLock<Waker>,
+    /// The poll a hung-poll report was already given for.
+    pub(crate) reported_poll: AtomicU64,
+}
+
+/// A consistent-enough reading of a record, for the task list.
+#[derive(Clone, Debug)]
+pub(crate) struct Reading {
+    pub(crate) activity: Activity,
+    pub(crate) for_: Duration,
+    pub(crate) thread: Option<String>,
+    pub(crate) polls: u64,
+    pub(crate) busy: Duration,
+    pub(crate) awaited: Option<Awaited>,
+}
+
+impl TaskRecord {
+    pub(crate) fn new(
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        parent: Option<u64>,
+    ) -> TaskRecord {
+        TaskRecord {
+            name,
+            location,
+            parent,
+            spawned_at: Instant::now(),
+            activity: AtomicU8::new(Activity::Scheduled as u8),
+            since: AtomicU64::new(0),
+            thread: AtomicU64::new(0),
+            polls: AtomicU64::new(0),
+            busy_nanos: AtomicU64::new(0),
+            awaited: AtomicU64::new(0),
+            executor_waker: OnceLock::new(),
+            reported_poll: AtomicU64::new(0),
+        }
+    }
+
+    fn nanos_since_spawn(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.spawned_at).as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// A poll starts at `at` on this thread; `executor_waker` is the waker the executor gave
+    /// (the main future, polled with its own waker, gives none).
+    pub(crate) fn poll_started(&self, at: Instant, executor_waker: Option<&Waker>) {
+        if let Some(waker) = executor_waker {
+            self.executor_waker.get_or_init(|| waker.clone());
+        }
+        self.awaited.store(0, Relaxed);
+        self.thread.store(thread_number(), Relaxed);
+        self.since.store(self.nanos_since_spawn(at), Relaxed);
+        self.polls.fetch_add(1, Relaxed);
+        self.activity.store(Activity::Running as u8, Relaxed);
+    }
+
+    /// The poll that started at `started` ended now; returns how long it took.
+    pub(crate) fn poll_ended(&self, started: Instant) -> Duration {
+        let now = Instant::now();
+        let took = now.saturating_duration_since(started);
+        self.busy_nanos
+            .fetch_add(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX), Relaxed);
+        self.since.store(self.nanos_since_spawn(now), Relaxed);
+        // A wake-up during the poll already made it Scheduled: that stays.
+        let _ = self.activity.compare_exchange(
+            Activity::Running as u8,
+            Activity::Idle as u8,
+            Relaxed,
+            Relaxed,
+        );
+        took
+    }
+
+    /// The task being polled waits on `awaited` (until its next poll).
+    pub(crate) fn awaits(&self, awaited: Awaited) {
+        self.awaited.store(Awaited::encode(Some(awaited)), Relaxed);
+    }
+
+    pub(crate) fn polls(&self) -> u64 {
+        self.polls.load(Relaxed)
+    }
+
+    /// How long the current poll has run, if the task is being polled.
+    pub(crate) fn running_for(&self, now: Instant) -> Option<(Duration, u64)> {
+        if self.activity.load(Relaxed) != Activity::Running as u8 {
+            return None;
+        }
+        let since = Duration::from_nanos(self.since.load(Relaxed));
+        let for_ = now.saturating_duration_since(self.spawned_at + since);
+        Some((for_, self.thread.load(Relaxed)))
+    }
+
+    pub(crate) fn read(&self, now: Instant) -> Reading {
+        let activity = match self.activity.load(Relaxed) {
+            0 => Activity::Scheduled,
+            1 => Activity::Idle,
+            _ => Activity::Running,
+        };
+        let since = Duration::from_nanos(self.since.load(Relaxed));
+        Reading {
+            activity,
+            for_: now.saturating_duration_since(self.spawned_at + since),
+            thread: (activity == Activity::Running).then(|| thread_name(self.thread.load(Relaxed))),
+            polls: self.polls.load(Relaxed),
+            busy: Duration::from_nanos(self.busy_nanos.load(Relaxed)),
+            awaited: Awaited::decode(self.awaited.load(Relaxed)),
+        }
+    }
+}
+
+/// The record's own waker: marks the task scheduled, then wakes the executor's waker.
+impl Wake for TaskRecord {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.activity.load(Relaxed) == Activity::Idle as u8 {
+            self.since
+                .store(self.nanos_since_spawn(Instant::now()), Relaxed);
+        }
+        self.activity.store(Activity::Scheduled as u8, Relaxed);
+        if let Some(waker) = self.executor_waker.get() {
+            waker.wake_by_ref();
+        }
+    }
+}
+
+/// Threads are named in the task list by their name, or their id when they have none; a
+/// record keeps a number, which this maps back.
+static THREAD_NAMES: Mutex<Option<HashMap<u64, String>>> = Mutex::new(None);
+
+thread_local! {
+    static THREAD_NUMBER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// This thread's number (never 0), given on first use.
+pub(crate) fn thread_number() -> u64 {
+    THREAD_NUMBER.with(|number| {
+        if number.get() == 0 {
+            static NEXT: AtomicU64 = AtomicU64::new(1);
+            let given = NEXT.fetch_add(1, Relaxed);
+            let thread = std::thread::current();
+            let name = match thread.name() {
+                Some(name) => name.to_owned(),
+                None => format!("{:?}", thread.id()),
+            };
+            lock(&THREAD_NAMES)
+                .get_or_insert_with(HashMap::new)
+                .insert(given, name);
+            number.set(given);
+        }
+        number.get()
+    })
+}
+
+pub(crate) fn thread_name(number: u64) -> String {
+    lock(&THREAD_NAMES)
+        .as_ref()
+        .and_then(|names| names.get(&number).cloned())
+        .unwrap_or_else(|| format!("thread #{number}"))
+}

@@ -1,0 +1,95 @@
+//! Debug mode's watchdog: names a poll that does not return, while it hangs.
+//!
+//! A slow poll is reported when it returns; one that never returns (a blocking call, a
+//! deadlock, `block_on` inside a task) would hang the program silently. One thread for the
+//! whole process, started by the first runner in debug mode, looks at the records of the
+//! polls in progress a few times per second, and reports once each poll that has run longer
+//! than [`HUNG_POLL_FACTOR`] times its runner's slow-poll threshold.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+use crate::debug;
+use crate::guard::lock;
+use crate::runner_state::RunnerState;
+use crate::task_list::Label;
+use crate::task_record::{TaskRecord, thread_name};
+
+/// A poll is reported as hung once it has run this many slow-poll thresholds.
+pub(crate) const HUNG_POLL_FACTOR: u32 = 10;
+
+/// How often the watchdog looks.
+const PERIOD: Duration = Duration::from_millis(50);
+
+/// The runners the watchdog looks at.
+static WATCHED: Mutex<Vec<Weak<RunnerState>>> = Mutex::new(Vec::new());
+
+/// Has the watchdog look at `state`'s polls from now on, starting it if needed.
+pub(crate) fn watch(state: &Arc<RunnerState>) {
+    static STARTED: OnceLock<bool> = OnceLock::new();
+    lock(&WATCHED).push(Arc::downgrade(state));
+    STARTED.get_or_init(|| {
+        std::thread::Builder::new()
+            .name("runner-watchdog".to_owned())
+            .spawn(run)
+            .is_ok()
+    });
+}
+
+fn run() {
+    loop {
+        std::thread::sleep(PERIOD);
+        let runners: Vec<Arc<RunnerState>> = {
+            let mut watched = lock(&WATCHED);
+            watched.retain(|runner| runner.strong_count() > 0);
+            watched.iter().filter_map(Weak::upgrade).collect()
+        };
+        let now = Instant::now();
+        for state in runners {
+            look_at(&state, now);
+        }
+    }
+}
+
+fn look_at(state: &RunnerState, now: Instant) {
+    let limit = state.slow_poll_threshold * HUNG_POLL_FACTOR;
+    let mut hung = Vec::new();
+    let mut check = |record: &TaskRecord, what: Option<Label>| {
+        if let Some((for_, thread)) = record.running_for(now)
+            && for_ >= limit
+        {
+            let poll = record.polls();
+            if record.reported_poll.swap(poll, Relaxed) != poll {
+                hung.push((what, for_, thread));
+            }
+        }
+    };
+    if let Some(main) = &state.main_record {
+        check(main, None);
+    }
+    state.registry.for_each_record(|record| {
+        check(
+            record,
+            Some(Label::new(record.name.clone(), record.location)),
+        );
+    });
+    let runner_thread = state.runner_thread.load(Relaxed);
+    for (what, for_, thread) in hung {
+        let what = match what {
+            Some(label) => format!("the {label}"),
+            None => "the main future".to_owned(),
+        };
+        let alone = if thread == runner_thread {
+            "; it is the runner's own thread: nothing else on it can run meanwhile"
+        } else {
+            ""
+        };
+        debug::report(format_args!(
+            "poll still running: {what} has been in a single poll on thread {} for {for_:.1?} \
+             (over {HUNG_POLL_FACTOR}x the slow-poll threshold){alone}; a blocking call, a lock \
+             or a nested block_on inside a poll freezes its thread",
+            thread_name(thread)
+        ));
+    }
+}
