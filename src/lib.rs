@@ -26,21 +26,36 @@
 //! | variable | values | default |
 //! |---|---|---|
 //! | `RUNNER_DEBUG` | set, non-empty and not `0`: debug mode on, unless the program chose with [`Builder::debug`] | off |
+//! | `NOTIFY_SOCKET` | set by systemd (`Type=notify`): [`notify_ready`] and [`notify_status`] send to it, close sends `STOPPING=1` (Linux) | unset: nothing is sent |
+//! | `WATCHDOG_USEC`, `WATCHDOG_PID` | set by systemd (`WatchdogSec=`): `run` on the main thread sends `WATCHDOG=1` every half interval while it makes progress, unless `WATCHDOG_PID` names another process (Linux) | unset: no watchdog |
+//!
+//! # Services
+//!
+//! Under `run`, [`Runner::run`] and `#[runner::main]`, SIGTERM (`kill`, `docker stop`,
+//! Kubernetes, systemd) takes the path of the first Ctrl-C: the main future is cancelled, the
+//! whole shutdown sequence runs (tasks that awaited [`shutdown_requested`] get their grace),
+//! stdout and stderr are flushed, and the process ends as terminated by SIGTERM (a shell sees
+//! 143). [`Builder::handle_signals`] (or `#[runner::main(signals = [SIGINT])]`) chooses the
+//! signals handled. [`notify_ready`] tells systemd the service is ready; `examples/http_server.rs`
+//! is a server that loses no request on shutdown.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 #[doc(inline)]
 pub use runner_core::{
-    Builder, Context, ContextVar, DEBUG_ENV, Handle, RunError, Runner, ShutdownRequested, Task,
-    Token, UnhandledPanic, run, shutdown_requested, spawn, spawn_local, unblock,
+    Builder, Context, ContextVar, DEBUG_ENV, Handle, RunError, Runner, ShutdownRequested, Signal,
+    Task, Token, UnhandledPanic, notify_ready, notify_status, run, shutdown_requested, spawn,
+    spawn_local, unblock,
 };
 
 /// Runs `async fn main` on a [`Runner`]: the program's entry point, like `asyncio.run(main())`.
 ///
-/// The body runs with Ctrl-C handling; when it returns, the runner closes (tasks cancelled,
-/// blocking jobs waited for). Any `Termination` return type works, `?` included. Options:
-/// `debug`, `debug = bool`, `threads = N`, `shutdown_grace = "5s"`, `shutdown_timeout = "30s"`,
-/// `crate = "path"`; each is the [`Builder`] setter of the same name.
+/// The body runs with Ctrl-C and SIGTERM handling; when it returns, the runner closes (tasks
+/// cancelled, blocking jobs waited for). Any `Termination` return type works, `?` included.
+/// Options: `debug`, `debug = bool`, `threads = N`, `shutdown_grace = "5s"`,
+/// `shutdown_timeout = "30s"`, `crate = "path"`; each is the [`Builder`] setter of the same
+/// name; and `signals = [SIGINT, SIGTERM]` ([`Builder::handle_signals`]; `signals = []`
+/// handles none).
 ///
 /// ```
 /// #[runner::main(threads = 2)]

@@ -21,7 +21,8 @@ use crate::debug::{self, Spawned};
 use crate::error::RunError;
 use crate::runtime::{self, LocalSide, Shared};
 use crate::shutdown;
-use crate::signal;
+use crate::notify;
+use crate::signal::{self, Signal, Signals};
 use crate::task::Handle;
 use crate::trie::Map;
 
@@ -95,7 +96,7 @@ pub(crate) struct Live {
     pub(crate) workers: Workers,
     pub(crate) shutdown_grace: Duration,
     pub(crate) shutdown_timeout: Duration,
-    pub(crate) handle_ctrl_c: bool,
+    pub(crate) signals: Signals,
 }
 
 impl Runner {
@@ -146,6 +147,9 @@ impl Runner {
     /// during the shutdown ends the process at once. Outside `run`, SIGINT has its default
     /// action. [`try_run`](Runner::try_run) returns instead.
     ///
+    /// SIGTERM takes the same path and the process ends as terminated by SIGTERM (status
+    /// 143); [`handle_signals`](Builder::handle_signals) chooses which signals are handled.
+    ///
     /// # Panics
     ///
     /// When called from inside a running runner on this thread, or after the runner was
@@ -162,18 +166,22 @@ impl Runner {
     pub fn run<F: Future>(&mut self, future: F) -> F::Output {
         match self.run_inner(future, None) {
             Ok(output) => output,
-            Err(RunError::Interrupted) => interrupted(self),
-            Err(error) => fail(error),
+            Err(error) => match error.signal() {
+                Some(signal) => end_by(self, signal),
+                None => fail(error),
+            },
         }
     }
 
     /// Like [`run`](Runner::run), but returns [`RunError::Nested`] or [`RunError::Closed`]
-    /// instead of panicking, and [`RunError::Interrupted`] on Ctrl-C.
+    /// instead of panicking, [`RunError::Interrupted`] on Ctrl-C and
+    /// [`RunError::Terminated`] on SIGTERM ([`RunError::signal`] says which).
     ///
     /// On Ctrl-C (when `run` would handle it, see [`run`](Runner#ctrl-c)) `future` is
     /// cancelled (dropped here) and `try_run` returns [`RunError::Interrupted`]; nothing else
     /// is shut down, the runner's tasks stay, and the runner can run again. SIGINT has its
-    /// default action again once `try_run` returned.
+    /// default action again once `try_run` returned. SIGTERM likewise, with
+    /// [`RunError::Terminated`].
     ///
     /// # Examples
     ///
@@ -212,8 +220,10 @@ impl Runner {
     pub fn run_with_context<F: Future>(&mut self, future: F, context: &Context) -> F::Output {
         match self.run_inner(future, Some(context)) {
             Ok(output) => output,
-            Err(RunError::Interrupted) => interrupted(self),
-            Err(error) => fail(error),
+            Err(error) => match error.signal() {
+                Some(signal) => end_by(self, signal),
+                None => fail(error),
+            },
         }
     }
 
@@ -227,11 +237,12 @@ impl Runner {
         }
         let live = self.live().ok_or(RunError::Closed)?;
         let shared = &live.shared;
-        // Ctrl-C: see `signal`. Off, this is one branch and a future that is never ready.
-        let ctrl_c = if live.handle_ctrl_c {
-            signal::install()
-        } else {
+        // Ctrl-C and SIGTERM: see `signal`. Off, this is one branch and a future that is
+        // never ready.
+        let signals = if live.signals.is_empty() {
             None
+        } else {
+            signal::install(live.signals, shared.debug)
         };
         let entered = runtime::enter(
             shared.clone(),
@@ -246,12 +257,14 @@ impl Runner {
             },
             shared,
         };
-        let interrupted = async {
-            match &ctrl_c {
-                Some(guard) => guard.interrupted().await,
+        let signalled = async {
+            match &signals {
+                Some(guard) => guard.received().await,
                 None => future::pending().await,
             }
         };
+        // systemd's watchdog: pings only while this thread drives the runner (see `notify`).
+        let signalled = future::or(signalled, async { match notify::watchdog().await {} });
         // The main future wins a tie. Whichever ends first, the others (the main future
         // included) are dropped inside `block_on`, so on the runner's thread, runner entered.
         let ended = runtime::block_on(
@@ -260,23 +273,22 @@ impl Runner {
             &live.local,
             future::or(
                 async { Ok(main.await) },
-                future::or(async { Err(Some(shared.fatal_panic().await)) }, async {
-                    interrupted.await;
-                    Err(None)
+                future::or(async { Err(Ok(shared.fatal_panic().await)) }, async {
+                    Err(Err(signalled.await))
                 }),
             ),
         );
         drop(entered);
-        // SIGINT takes its default action again from here on.
-        drop(ctrl_c);
+        // The signals take their default action again from here on.
+        drop(signals);
         match ended {
             Ok(output) => Ok(output),
             // UnhandledPanic::ShutdownRunner: a task panicked and nobody awaited it.
-            Err(Some(payload)) => {
+            Err(Ok(payload)) => {
                 self.close();
                 resume_unwind(payload)
             }
-            Err(None) => Err(RunError::Interrupted),
+            Err(Err(signal)) => Err(RunError::ended_by(signal)),
         }
     }
 
@@ -366,12 +378,12 @@ impl Runner {
     }
 }
 
-/// After Ctrl-C in `run`: close the runner (the whole shutdown sequence), then end the
-/// process as SIGINT's default action does. A second Ctrl-C meanwhile ends it at once.
-fn interrupted(runner: &mut Runner) -> ! {
-    // Whatever happens while closing, the process must still end as interrupted.
+/// After Ctrl-C or SIGTERM in `run`: close the runner (the whole shutdown sequence), then end
+/// the process as the signal's default action does. A second signal meanwhile ends it at once.
+fn end_by(runner: &mut Runner, signal: Signal) -> ! {
+    // Whatever happens while closing, the process must still end by the signal.
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.close()));
-    signal::end_as_interrupted()
+    signal::end_by(signal)
 }
 
 #[track_caller]
@@ -384,7 +396,7 @@ fn fail(error: RunError) -> ! {
         RunError::Closed => {
             panic!("the runner is closed: create a new Runner to run more futures")
         }
-        RunError::Interrupted => panic!("{error}"),
+        RunError::Interrupted | RunError::Terminated => panic!("{error}"),
     }
 }
 
@@ -411,7 +423,7 @@ fn initialise(builder: Builder) -> Live {
         shared,
         shutdown_grace: builder.shutdown_grace,
         shutdown_timeout: builder.shutdown_timeout,
-        handle_ctrl_c: builder.handle_ctrl_c,
+        signals: builder.signals,
     }
 }
 
@@ -612,7 +624,8 @@ mod stop_signal {
 ///
 /// On the main thread, the first Ctrl-C cancels `future`, runs the whole shutdown sequence
 /// and ends the process as interrupted (a shell sees status 130); a second Ctrl-C during the
-/// shutdown ends it at once. See [`Runner::run`](Runner#ctrl-c) for when Ctrl-C is left alone.
+/// shutdown ends it at once. SIGTERM does the same and the process ends as terminated (status
+/// 143). See [`Runner::run`](Runner#ctrl-c) for when signals are left alone.
 ///
 /// # Panics
 ///

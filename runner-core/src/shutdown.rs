@@ -27,13 +27,15 @@ pub(crate) fn close(live: Live) {
         workers,
         shutdown_grace,
         shutdown_timeout,
-        handle_ctrl_c: _,
+        signals: _,
     } = live;
     // Destructors and cleanup code may spawn or ask for the runner: they find this one.
     let entered = runtime::enter(shared.clone(), Some(executor.clone()), Some(local.clone()));
 
-    // 1. Signal: every `shutdown_requested()` completes.
+    // 1. Signal: every `shutdown_requested()` completes; systemd hears STOPPING=1 when this
+    //    runner told it READY=1.
     shared.signal_shutdown();
+    crate::notify::shutdown_started(&shared);
 
     // 2. Grace: the executor (timers and I/O included) keeps running until each task that
     //    awaited the signal has finished, or the grace period is over. Tasks that never
