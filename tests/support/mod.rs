@@ -171,6 +171,8 @@ impl Program {
 
     /// Waits for the child to end; returns its status and the lines it printed meanwhile.
     pub fn finish(&mut self) -> (ExitStatus, Vec<String>) {
+        // A child blocked reading stdin (in an `unblock` job that close waits for) sees its end.
+        drop(self.child.stdin.take());
         let rest = self
             .lines
             .by_ref()
