@@ -103,10 +103,13 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr) {
         // Between requests, shutdown closes the connection; a request whose first bytes
         // have arrived is in flight, and is finished.
         if buffer.is_empty() {
-            let read = future::or(async { Some(read_more(&mut stream, &mut buffer).await) }, async {
-                shutdown.as_mut().await;
-                None
-            })
+            let read = future::or(
+                async { Some(read_more(&mut stream, &mut buffer).await) },
+                async {
+                    shutdown.as_mut().await;
+                    None
+                },
+            )
             .await;
             match read {
                 Some(Ok(0)) | Some(Err(_)) | None => break,
@@ -231,7 +234,12 @@ async fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> io::Result<u
     Ok(n)
 }
 
-async fn respond(stream: &mut TcpStream, status: u16, body: &str, keep_alive: bool) -> io::Result<()> {
+async fn respond(
+    stream: &mut TcpStream,
+    status: u16,
+    body: &str,
+    keep_alive: bool,
+) -> io::Result<()> {
     respond_with_id(stream, status, body, keep_alive, 0).await
 }
 

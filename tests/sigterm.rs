@@ -13,11 +13,18 @@ use support::{Program, SIGINT, SIGTERM, Start, assert_ended_by};
 fn sigterm_runs_the_cleanup_and_ends_as_terminated() {
     let mut program = Program::start("graceful_shutdown", &[]);
     program.expect_line("ready: press Ctrl-C to stop");
-    assert!(program.catches(SIGTERM), "the handler is installed while run runs");
+    assert!(
+        program.catches(SIGTERM),
+        "the handler is installed while run runs"
+    );
     program.terminate();
     let (status, mut rest) = program.finish();
     assert_ended_by(status, SIGTERM);
-    assert_eq!(status.code(), None, "ended by the signal, which a shell shows as 143");
+    assert_eq!(
+        status.code(),
+        None,
+        "ended by the signal, which a shell shows as 143"
+    );
     for line in &mut rest {
         if line.starts_with("worker: state saved (") && line.ends_with(" ticks)") {
             *line = "worker: state saved".to_owned();
@@ -42,14 +49,20 @@ fn a_shell_sees_143() {
     let mut program = Start::new("signal_helper", &["run"])
         .wrapper(
             "sh",
-            &["-c", "\"$0\" \"$@\" & pid=$!; read go; kill -TERM $pid; wait $pid; echo \"status $?\""],
+            &[
+                "-c",
+                "\"$0\" \"$@\" & pid=$!; read go; kill -TERM $pid; wait $pid; echo \"status $?\"",
+            ],
         )
         .spawn();
     program.expect_line("ready");
     program.send("go");
     let (status, rest) = program.finish();
     assert!(status.success(), "{status:?}");
-    assert_eq!(rest, ["run: main cancelled", "task: cancelled", "status 143"]);
+    assert_eq!(
+        rest,
+        ["run: main cancelled", "task: cancelled", "status 143"]
+    );
 }
 
 #[test]
@@ -81,7 +94,10 @@ fn a_second_sigterm_during_shutdown_ends_at_once() {
     let (status, rest) = program.finish();
     let took = second.elapsed();
     assert_ended_by(status, SIGTERM);
-    assert!(rest.is_empty(), "nothing is cleaned up after the second signal: {rest:?}");
+    assert!(
+        rest.is_empty(),
+        "nothing is cleaned up after the second signal: {rest:?}"
+    );
     assert!(took < Duration::from_secs(10), "took {took:?} to end");
 }
 

@@ -21,10 +21,8 @@ struct Systemd {
 
 impl Systemd {
     fn listen(name: &str) -> Systemd {
-        let path = std::env::temp_dir().join(format!(
-            "runner-notify-{}-{name}.sock",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("runner-notify-{}-{name}.sock", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let socket = UnixDatagram::bind(&path).expect("bind the notify socket");
         let (send, messages) = mpsc::channel();
@@ -106,7 +104,10 @@ fn ready_watchdog_at_its_rate_none_while_blocked_and_stopping() {
     let gaps: Vec<Duration> = pings.windows(2).map(|w| w[1] - w[0]).collect();
     for gap in &gaps {
         // Arrival times jitter a little around the send times.
-        assert!(*gap >= WATCHDOG / 2 - WATCHDOG / 8, "a ping came early: {gaps:?}");
+        assert!(
+            *gap >= WATCHDOG / 2 - WATCHDOG / 8,
+            "a ping came early: {gaps:?}"
+        );
     }
     let average = gaps.iter().sum::<Duration>() / gaps.len() as u32;
     assert!(average < WATCHDOG, "pings too slow for systemd: {gaps:?}");
@@ -129,7 +130,10 @@ fn ready_watchdog_at_its_rate_none_while_blocked_and_stopping() {
     assert_eq!(message, "STOPPING=1");
     let (status, _) = program.finish();
     assert_ended_by(status, SIGTERM);
-    assert_eq!(systemd.rest(Duration::from_millis(100)), Vec::<String>::new());
+    assert_eq!(
+        systemd.rest(Duration::from_millis(100)),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

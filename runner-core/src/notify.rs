@@ -171,7 +171,11 @@ mod imp {
         static INTERVAL: OnceLock<Option<Duration>> = OnceLock::new();
         *INTERVAL.get_or_init(|| {
             notifier()?;
-            let usec = std::env::var("WATCHDOG_USEC").ok()?.trim().parse::<u64>().ok()?;
+            let usec = std::env::var("WATCHDOG_USEC")
+                .ok()?
+                .trim()
+                .parse::<u64>()
+                .ok()?;
             // systemd sets WATCHDOG_PID to the main process; a child that inherited the
             // variables is not watched.
             if let Ok(pid) = std::env::var("WATCHDOG_PID")

@@ -461,7 +461,12 @@ mod tests {
         let set: Signals = [Signal::Terminate].into_iter().collect();
         assert!(set.contains(Signal::Terminate) && !set.contains(Signal::Interrupt));
         assert_eq!(set.with(Signal::Interrupt, true), Signals::DEFAULT);
-        assert!(Signals::DEFAULT.with(Signal::Interrupt, false).with(Signal::Terminate, false).is_empty());
+        assert!(
+            Signals::DEFAULT
+                .with(Signal::Interrupt, false)
+                .with(Signal::Terminate, false)
+                .is_empty()
+        );
         assert_eq!(format!("{:?}", Signals::DEFAULT), "{Interrupt, Terminate}");
     }
 }

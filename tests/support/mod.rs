@@ -127,6 +127,13 @@ impl Program {
         }
     }
 
+    /// The next line the child prints, `None` at the end of its output.
+    pub fn line_or_end(&mut self) -> Option<String> {
+        self.lines
+            .next()
+            .map(|line| line.expect("read the child's stdout"))
+    }
+
     /// Reads the next line, which must be `expected`.
     pub fn expect_line(&mut self, expected: &str) {
         let line = self.line();
@@ -135,11 +142,7 @@ impl Program {
 
     /// Sends a real signal (`kill -NAME`) to the child.
     pub fn signal(&self, name: &str) {
-        let sent = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(sent.success(), "kill -{name} failed");
+        kill(self.child.id(), name);
     }
 
     /// Sends SIGINT.
@@ -189,6 +192,15 @@ impl Program {
         }
         self.stderr.lock().unwrap().clone()
     }
+}
+
+/// Sends a real signal (`kill -NAME pid`).
+pub fn kill(pid: u32, name: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "kill -{name} failed");
 }
 
 /// The path of example `name`, built with the profile of this test binary.
