@@ -28,6 +28,7 @@
 //! | `shutdown_grace = "…"` | ✓ | ✓ | `Builder::shutdown_grace` |
 //! | `shutdown_timeout = "…"` | ✓ | ✓ | `Builder::shutdown_timeout` |
 //! | `timeout = "…"` | | ✓ | the test fails if its body is not done in time |
+//! | `signals = [SIGINT, SIGTERM]` | default: both | (none, always) | `Builder::handle_signals` |
 //! | `crate = "path"` | ✓ | ✓ | where to find `runner` (for crates that re-export it) |
 //!
 //! Durations are strings: a number and a unit, `ns`, `us` (or `µs`), `ms`, `s`, `m` (or
@@ -107,6 +108,9 @@ use options::Kind;
 /// - `shutdown_grace = "…"`: how long tasks waiting on `runner::shutdown_requested()` get to
 ///   clean up when `main` returns (default 5 s).
 /// - `shutdown_timeout = "…"`: how long close waits for `runner::unblock` jobs (default 300 s).
+/// - `signals = [SIGINT, SIGTERM]`: the signals that cancel `main` and shut down gracefully
+///   (default: both; `signals = [SIGTERM]` leaves Ctrl-C at its default action, `signals = []`
+///   handles none); `.handle_signals([runner::Signal::Interrupt, runner::Signal::Terminate])`.
 /// - `crate = "path"`: where the generated code finds `runner`, for crates that re-export
 ///   it: with `#[my_crate::rt::main(crate = "my_crate::rt")]` the code above is written with
 ///   `my_crate::rt::Runner` instead of `runner::Runner`, and users of `my_crate` need no

@@ -33,7 +33,7 @@ impl Kind {
         match self {
             Kind::Main => {
                 "`debug`, `debug = true|false`, `threads = N`, `shutdown_grace = \"…\"`, \
-                 `shutdown_timeout = \"…\"` and `crate = \"…\"`"
+                 `shutdown_timeout = \"…\"`, `signals = [SIGINT, SIGTERM]` and `crate = \"…\"`"
             }
             Kind::Test => {
                 "`debug`, `debug = true|false`, `threads = N`, `timeout = \"…\"`, \
@@ -50,6 +50,7 @@ impl Kind {
                 "threads",
                 "shutdown_grace",
                 "shutdown_timeout",
+                "signals",
                 "crate",
             ],
             Kind::Test => &[
@@ -77,9 +78,14 @@ pub(crate) struct Args {
     pub(crate) shutdown_grace: Option<LitStr>,
     /// `shutdown_timeout = "…"`.
     pub(crate) shutdown_timeout: Option<LitStr>,
+    /// `signals = [SIGINT, SIGTERM]` (`#[runner::main]` only): the signals' names, checked.
+    pub(crate) signals: Option<Vec<Ident>>,
     /// `crate = "…"`.
     pub(crate) krate: Option<Path>,
 }
+
+/// The signals `signals = […]` accepts.
+pub(crate) const SIGNALS: &[&str] = &["SIGINT", "SIGTERM"];
 
 /// A value after `=`, classified just enough to give a precise message when its type is wrong.
 enum Value {
@@ -243,6 +249,75 @@ impl Args {
                 };
                 set(slot, lit, &name)
             }
+            "signals" => {
+                let example = "`signals = [SIGINT, SIGTERM]`, or `signals = []` for none";
+                let group = match value {
+                    Some(Value::Other(tokens)) => {
+                        match tokens.clone().into_iter().collect::<Vec<_>>()[..] {
+                            [TokenTree::Group(ref group)]
+                                if group.delimiter() == proc_macro2::Delimiter::Bracket =>
+                            {
+                                group.clone()
+                            }
+                            _ => {
+                                return Err(Value::Other(tokens).error(format_args!(
+                                "`signals` expects a list of signal names in brackets, as in {example}"
+                            )));
+                            }
+                        }
+                    }
+                    None => return Err(needs_value(&name, "signals = [SIGTERM]")),
+                    Some(other) => {
+                        return Err(other.error(format_args!(
+                            "`signals` expects a list of signal names in brackets, as in {example}"
+                        )));
+                    }
+                };
+                let names = syn::punctuated::Punctuated::<Ident, Token![,]>::parse_terminated
+                    .parse2(group.stream())
+                    .map_err(|_| {
+                        Error::new(
+                            group.span(),
+                            format_args!("`signals` expects signal names separated by commas, as in {example}"),
+                        )
+                    })?;
+                let mut seen: Vec<Ident> = Vec::new();
+                let mut errors = None;
+                for signal in names {
+                    let text = signal.to_string();
+                    if !SIGNALS.contains(&text.as_str()) {
+                        let upper = text.to_ascii_uppercase();
+                        let hint = match SIGNALS
+                            .iter()
+                            .find(|known| **known == upper || known[3..] == upper)
+                        {
+                            Some(known) => format!("; did you mean `{known}`?"),
+                            None => String::new(),
+                        };
+                        push(
+                            &mut errors,
+                            Error::new(
+                                signal.span(),
+                                format_args!(
+                                    "unknown signal `{text}`{hint}\n`signals` accepts `SIGINT` \
+                                     (Ctrl-C) and `SIGTERM`"
+                                ),
+                            ),
+                        );
+                    } else if seen.iter().any(|s| *s == signal) {
+                        push(
+                            &mut errors,
+                            Error::new(signal.span(), format_args!("`{text}` is listed twice")),
+                        );
+                    } else {
+                        seen.push(signal);
+                    }
+                }
+                if let Some(errors) = errors {
+                    return Err(errors);
+                }
+                set(&mut self.signals, seen, &name)
+            }
             "crate" => {
                 let path = match value {
                     Some(Value::Lit(Lit::Str(lit))) => lit.parse::<Path>().map_err(|_| {
@@ -329,6 +404,9 @@ fn duration_not_string(key: &str, span: Span, written: &str) -> Error {
 fn unknown_option(kind: Kind, name: &Ident, key: &str) -> Error {
     let hint = if key == "timeout" && kind == Kind::Main {
         "; `timeout` is only available on `#[runner::test]`".to_owned()
+    } else if key == "signals" && kind == Kind::Test {
+        "; `signals` is only available on `#[runner::main]`: a test never handles signals"
+            .to_owned()
     } else if let Some(close) = closest(kind.names(), key) {
         format!("; did you mean `{close}`?")
     } else {
