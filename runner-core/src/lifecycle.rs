@@ -49,7 +49,8 @@ use crate::trie::Map;
 /// [`close`](Runner::close), dropping the runner, and the end of [`run`](crate::run) run
 /// this sequence, every step on the runner's own thread, before they return:
 ///
-/// 1. Shutdown is signalled: [`shutdown_requested`](crate::shutdown_requested) completes.
+/// 1. Shutdown is signalled: [`shutdown_requested`](crate::shutdown_requested) completes
+///    (and systemd hears `STOPPING=1` when this runner sent [`notify_ready`](crate::notify_ready)).
 /// 2. Tasks that awaited it get time to finish their cleanup: the executor keeps running
 ///    until each of them has finished, or [`shutdown_grace`](Builder::shutdown_grace) has
 ///    passed. Tasks that never asked are not waited for.

@@ -414,7 +414,7 @@ mod linux {
         fn reads_each_signal_bit() {
             use Disposition::*;
             use Signal::*;
-            let status = "Name:\tx\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000004000\n";
+            let status = "Name:\tx\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000010000\n";
             assert_eq!(disposition_in(status, Interrupt), Some(Default));
             assert_eq!(disposition_in(status, Terminate), Some(Default));
             let ignored = "SigIgn:\t0000000000000002\nSigCgt:\t0000000000000000\n";

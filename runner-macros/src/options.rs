@@ -304,7 +304,7 @@ impl Args {
                                 ),
                             ),
                         );
-                    } else if seen.iter().any(|s| *s == signal) {
+                    } else if seen.contains(&signal) {
                         push(
                             &mut errors,
                             Error::new(signal.span(), format_args!("`{text}` is listed twice")),
