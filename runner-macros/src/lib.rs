@@ -141,7 +141,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```ignore
 /// #[test]
 /// fn adds() {
-///     let mut r = runner::Runner::builder().debug(true).handle_ctrl_c(false).build();
+///     let mut r = runner::Runner::builder().debug(true).handle_signals([]).build();
 ///     r.run(async {
 ///         let task = runner::spawn(async { 1 + 1 });
 ///         assert_eq!(task.await, 2);
@@ -176,7 +176,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// #[test]
 /// fn quick() {
-///     let mut r = runner::Runner::builder().debug(false).handle_ctrl_c(false).build();
+///     let mut r = runner::Runner::builder().debug(false).handle_signals([]).build();
 ///     let done = r.run(futures_lite::future::or(
 ///         async { Some(async { /* body */ }.await) },
 ///         async {
