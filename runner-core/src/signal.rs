@@ -66,7 +66,7 @@ use std::fmt;
 pub(crate) use linux::{install, is_main_thread};
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) use elsewhere::{install, is_main_thread};
+pub(crate) use elsewhere::install;
 
 /// A signal a runner can handle while `run` runs; see
 /// [`Builder::handle_signals`](crate::Builder::handle_signals).
@@ -438,11 +438,6 @@ mod elsewhere {
 
     pub(crate) fn install(_signals: Signals, _debug: bool) -> Option<Guard> {
         None
-    }
-
-    /// Not known without unsafe code here; nothing that asks does anything on this system.
-    pub(crate) fn is_main_thread() -> bool {
-        false
     }
 
     impl Guard {
