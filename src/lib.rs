@@ -51,15 +51,27 @@
 //! | variable | values | default |
 //! |---|---|---|
 //! | `RUNNER_DEBUG` | set, non-empty and not `0`: debug mode on, unless the program chose with [`Builder::debug`] | off |
+//! | `NOTIFY_SOCKET` | set by systemd (`Type=notify`): [`notify_ready`] and [`notify_status`] send to it, close sends `STOPPING=1` (Linux) | unset: nothing is sent |
+//! | `WATCHDOG_USEC`, `WATCHDOG_PID` | set by systemd (`WatchdogSec=`): `run` on the main thread sends `WATCHDOG=1` every half interval while it makes progress, unless `WATCHDOG_PID` names another process (Linux) | unset: no watchdog |
+//!
+//! # Services
+//!
+//! Under `run`, [`Runner::run`] and `#[runner::main]`, SIGTERM (`kill`, `docker stop`,
+//! Kubernetes, systemd) takes the path of the first Ctrl-C: the main future is cancelled, the
+//! whole shutdown sequence runs (tasks that awaited [`shutdown_requested`] get their grace),
+//! stdout and stderr are flushed, and the process ends as terminated by SIGTERM (a shell sees
+//! 143). [`Builder::handle_signals`] (or `#[runner::main(signals = [SIGINT])]`) chooses the
+//! signals handled. [`notify_ready`] tells systemd the service is ready; `examples/http_server.rs`
+//! is a server that loses no request on shutdown.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(inline)]
 pub use runner_core::{
-    Builder, Context, ContextVar, DEBUG_ENV, Handle, RunError, Runner, ShutdownRequested, Task,
-    TaskBuilder, TaskInfo, TaskKind, TaskList, TaskState, Token, UnhandledPanic, WaitsOn, run,
-    shutdown_requested, spawn, spawn_local, tasks, unblock,
+    Builder, Context, ContextVar, DEBUG_ENV, Handle, RunError, Runner, ShutdownRequested, Signal,
+    Task, TaskBuilder, TaskInfo, TaskKind, TaskList, TaskState, Token, UnhandledPanic, WaitsOn,
+    notify_ready, notify_status, run, shutdown_requested, spawn, spawn_local, tasks, unblock,
 };
 
 #[doc(inline)]

@@ -13,11 +13,11 @@ pub fn run_main<F: Future>(builder: Builder, future: F) -> F::Output {
     builder.build().run(future)
 }
 
-/// The body of `#[runner::test]`: a fresh runner per test, no Ctrl-C handler, and with a
+/// The body of `#[runner::test]`: a fresh runner per test, no signal handler, and with a
 /// `timeout`, a panic that says so when the test takes longer.
 #[track_caller]
 pub fn run_test<F: Future>(builder: Builder, timeout: Option<Duration>, future: F) -> F::Output {
-    let mut runner = builder.handle_ctrl_c(false).build();
+    let mut runner = builder.handle_signals([]).build();
     match timeout {
         None => runner.run(future),
         Some(limit) => {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_executor::Executor;
 
 use crate::Runner;
+use crate::signal::{Signal, Signals};
 use crate::unhandled_panic::UnhandledPanic;
 
 /// Makes the executor a runner uses; see [`Builder::factory`].
@@ -37,14 +38,14 @@ pub struct Builder {
     pub(crate) shutdown_timeout: Duration,
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) unhandled_panic: UnhandledPanic,
-    pub(crate) handle_ctrl_c: bool,
+    pub(crate) signals: Signals,
     #[cfg(feature = "tokio")]
     pub(crate) tokio: bool,
 }
 
 impl Builder {
     /// The defaults: one thread, debug from `RUNNER_DEBUG`, 5 s grace, 300 s timeout for
-    /// blocking jobs, 100 ms slow-poll threshold, unhandled panics reported, Ctrl-C handled.
+    /// blocking jobs, 100 ms slow-poll threshold, unhandled panics reported, Ctrl-C and SIGTERM handled.
     ///
     /// # Examples
     ///
@@ -61,7 +62,7 @@ impl Builder {
             shutdown_timeout: Duration::from_secs(300),
             slow_poll_threshold: Duration::from_millis(100),
             unhandled_panic: UnhandledPanic::Report,
-            handle_ctrl_c: true,
+            signals: Signals::DEFAULT,
             #[cfg(feature = "tokio")]
             tokio: true,
         }
@@ -188,30 +189,62 @@ impl Builder {
 
     /// Whether `run` handles Ctrl-C (SIGINT) when it runs on the main thread. Default on.
     ///
-    /// On, while [`Runner::run`], [`run_with_context`](Runner::run_with_context) or
-    /// [`try_run`](Runner::try_run) runs on the process's main thread, the first SIGINT
-    /// cancels the main future: `run` then closes the runner and ends the process as
-    /// interrupted (status 130 in a shell), `try_run` returns [`RunError::Interrupted`].
-    /// A second SIGINT during that shutdown ends the process at once. Between runs, SIGINT
-    /// has its default action.
-    ///
-    /// Nothing is installed, and SIGINT is left as it is, when this is off (as for
-    /// `#[runner::test]`), off the main thread, when the program ignores SIGINT or has its
-    /// own handler (checked the first time), and on systems other than Linux. Off, a runner
-    /// does not touch signals at all.
-    ///
-    /// [`RunError::Interrupted`]: crate::RunError::Interrupted
+    /// The same as adding [`Signal::Interrupt`] to, or removing it from, the signals of
+    /// [`handle_signals`](Builder::handle_signals), which says what handling means; the other
+    /// signals are kept as they are.
     ///
     /// # Examples
     ///
     /// ```
     /// // A runner whose main future must not be cancelled by Ctrl-C: SIGINT keeps its
-    /// // default action and ends the process at once.
+    /// // default action and ends the process at once (SIGTERM is still handled).
     /// let mut runner = runner::Runner::builder().handle_ctrl_c(false).build();
     /// assert_eq!(runner.run(async { 1 }), 1);
     /// ```
     pub fn handle_ctrl_c(mut self, enabled: bool) -> Self {
-        self.handle_ctrl_c = enabled;
+        self.signals = self.signals.with(Signal::Interrupt, enabled);
+        self
+    }
+
+    /// Which signals `run` handles when it runs on the main thread: exactly those given.
+    /// Default: [`Signal::Interrupt`] (Ctrl-C) and [`Signal::Terminate`] (SIGTERM, what
+    /// `kill`, `docker stop`, Kubernetes and systemd send to stop a program).
+    ///
+    /// While [`Runner::run`], [`run_with_context`](Runner::run_with_context) or
+    /// [`try_run`](Runner::try_run) runs on the process's main thread, the first handled
+    /// signal cancels the main future: `run` then closes the runner (the whole shutdown
+    /// sequence, with its grace for the tasks that awaited
+    /// [`shutdown_requested`](crate::shutdown_requested)), flushes stdout and stderr, and ends
+    /// the process by that signal's default action (a shell sees 130 for SIGINT, 143 for
+    /// SIGTERM); `try_run` returns [`RunError::Interrupted`] or [`RunError::Terminated`]. A
+    /// second handled signal during that shutdown ends the process at once. Between runs,
+    /// every signal has its default action.
+    ///
+    /// A signal is left as it is, nothing installed for it, when it is not in this set (as
+    /// for `#[runner::test]`, which handles none), off the main thread, when the program
+    /// ignores it or has its own handler (checked the first time), and on systems other than
+    /// Linux. With the empty set a runner does not touch signals at all. In debug mode, a
+    /// handled signal that the program ignores (a background job of a script) is reported
+    /// once, since nothing will happen when it is sent.
+    ///
+    /// [`RunError::Interrupted`]: crate::RunError::Interrupted
+    /// [`RunError::Terminated`]: crate::RunError::Terminated
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runner::Signal;
+    ///
+    /// // Stop gracefully on SIGTERM only; Ctrl-C ends the process at once.
+    /// let mut runner = runner::Runner::builder().handle_signals([Signal::Terminate]).build();
+    /// assert_eq!(runner.run(async { 1 }), 1);
+    ///
+    /// // Handle no signal at all.
+    /// let mut runner = runner::Runner::builder().handle_signals([]).build();
+    /// assert_eq!(runner.run(async { 2 }), 2);
+    /// ```
+    pub fn handle_signals(mut self, signals: impl IntoIterator<Item = Signal>) -> Self {
+        self.signals = signals.into_iter().collect();
         self
     }
 
@@ -291,7 +324,7 @@ impl fmt::Debug for Builder {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("slow_poll_threshold", &self.slow_poll_threshold)
             .field("unhandled_panic", &self.unhandled_panic)
-            .field("handle_ctrl_c", &self.handle_ctrl_c);
+            .field("signals", &self.signals);
         #[cfg(feature = "tokio")]
         d.field("tokio", &self.tokio);
         d.finish()

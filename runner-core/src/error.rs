@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::signal::Signal;
+
 /// Why [`Runner::try_run`](crate::Runner::try_run) did not run the future to completion.
 ///
 /// # Examples
@@ -25,6 +27,38 @@ pub enum RunError {
     Closed,
     /// Ctrl-C (SIGINT) arrived: the future was cancelled; the runner stays usable.
     Interrupted,
+    /// SIGTERM arrived (`kill`, `docker stop`, systemd): the future was cancelled; the runner
+    /// stays usable. See [`Builder::handle_signals`](crate::Builder::handle_signals).
+    Terminated,
+}
+
+impl RunError {
+    /// The signal that ended the run, for [`Interrupted`](RunError::Interrupted) and
+    /// [`Terminated`](RunError::Terminated).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runner::{RunError, Signal};
+    ///
+    /// assert_eq!(RunError::Terminated.signal(), Some(Signal::Terminate));
+    /// assert_eq!(RunError::Closed.signal(), None);
+    /// ```
+    pub fn signal(self) -> Option<Signal> {
+        match self {
+            RunError::Interrupted => Some(Signal::Interrupt),
+            RunError::Terminated => Some(Signal::Terminate),
+            RunError::Nested | RunError::Closed => None,
+        }
+    }
+
+    /// The error `try_run` returns when `signal` ended the run.
+    pub(crate) fn ended_by(signal: Signal) -> RunError {
+        match signal {
+            Signal::Interrupt => RunError::Interrupted,
+            Signal::Terminate => RunError::Terminated,
+        }
+    }
 }
 
 impl fmt::Display for RunError {
@@ -36,6 +70,7 @@ impl fmt::Display for RunError {
             }
             RunError::Closed => "the runner is closed",
             RunError::Interrupted => "interrupted by Ctrl-C (SIGINT); the future was cancelled",
+            RunError::Terminated => "terminated by SIGTERM; the future was cancelled",
         })
     }
 }

@@ -19,9 +19,10 @@ use crate::drive;
 use crate::error::{self, RunError};
 use crate::handle::Handle;
 use crate::live::Live;
+use crate::notify;
 use crate::runner_state::RunnerState;
 use crate::shutdown;
-use crate::signal;
+use crate::signal::{self, Signal};
 use crate::thread_bound::ThreadBound;
 use crate::thread_runner;
 use crate::trie::Map;
@@ -53,7 +54,8 @@ use crate::trie::Map;
 /// [`close`](Runner::close), dropping the runner, and the end of [`run`](crate::run) run
 /// this sequence, every step on the runner's own thread, before they return:
 ///
-/// 1. Shutdown is signalled: [`shutdown_requested`](crate::shutdown_requested) completes.
+/// 1. Shutdown is signalled: [`shutdown_requested`](crate::shutdown_requested) completes
+///    (and systemd hears `STOPPING=1` when this runner sent [`notify_ready`](crate::notify_ready)).
 /// 2. Tasks that awaited it get time to finish their cleanup: the executor keeps running
 ///    until each of them has finished, or [`shutdown_grace`](Builder::shutdown_grace) has
 ///    passed. Tasks that never asked are not waited for.
@@ -150,6 +152,9 @@ impl Runner {
     /// during the shutdown ends the process at once. Outside `run`, SIGINT has its default
     /// action. [`try_run`](Runner::try_run) returns instead.
     ///
+    /// SIGTERM takes the same path and the process ends as terminated by SIGTERM (status
+    /// 143); [`handle_signals`](Builder::handle_signals) chooses which signals are handled.
+    ///
     /// # Panics
     ///
     /// When called from inside a running runner on this thread, or after the runner was
@@ -169,12 +174,14 @@ impl Runner {
     }
 
     /// Like [`run`](Runner::run), but returns [`RunError::Nested`] or [`RunError::Closed`]
-    /// instead of panicking, and [`RunError::Interrupted`] on Ctrl-C.
+    /// instead of panicking, [`RunError::Interrupted`] on Ctrl-C and
+    /// [`RunError::Terminated`] on SIGTERM ([`RunError::signal`] says which).
     ///
     /// On Ctrl-C (when `run` would handle it, see [`run`](Runner#ctrl-c)) `future` is
     /// cancelled (dropped here) and `try_run` returns [`RunError::Interrupted`]; nothing else
     /// is shut down, the runner's tasks stay, and the runner can run again. SIGINT has its
-    /// default action again once `try_run` returned.
+    /// default action again once `try_run` returned. SIGTERM likewise, with
+    /// [`RunError::Terminated`].
     ///
     /// # Examples
     ///
@@ -221,8 +228,10 @@ impl Runner {
     fn output_or_panic<T>(&mut self, ended: Result<T, RunError>) -> T {
         match ended {
             Ok(output) => output,
-            Err(RunError::Interrupted) => interrupted(self),
-            Err(error) => error::fail(error),
+            Err(error) => match error.signal() {
+                Some(signal) => end_by(self, signal),
+                None => error::fail(error),
+            },
         }
     }
 
@@ -236,11 +245,12 @@ impl Runner {
         }
         let live = self.live().ok_or(RunError::Closed)?;
         let state = &live.state;
-        // Ctrl-C: see `signal`. Off, this is one branch and a future that is never ready.
-        let ctrl_c = if live.handle_ctrl_c {
-            signal::install()
-        } else {
+        // Ctrl-C and SIGTERM: see `signal`. Off, this is one branch and a future that is
+        // never ready.
+        let signals = if live.signals.is_empty() {
             None
+        } else {
+            signal::install(live.signals, state.debug)
         };
         if state.debug {
             // For the watchdog's reports: which thread is the runner's own.
@@ -266,12 +276,14 @@ impl Runner {
             },
             state,
         };
-        let interrupted = async {
-            match &ctrl_c {
-                Some(guard) => guard.interrupted().await,
+        let signalled = async {
+            match &signals {
+                Some(guard) => guard.received().await,
                 None => future::pending().await,
             }
         };
+        // systemd's watchdog: pings only while this thread drives the runner (see `notify`).
+        let signalled = future::or(signalled, async { match notify::watchdog().await {} });
         // The main future wins a tie. Whichever ends first, the others (the main future
         // included) are dropped inside `block_on`, so on the runner's thread, runner entered.
         let ended = drive::block_on(
@@ -279,27 +291,24 @@ impl Runner {
             future::or(
                 async { Ok(main.await) },
                 future::or(
-                    async { Err(Some(state.unhandled_panics.fatal().await)) },
-                    async {
-                        interrupted.await;
-                        Err(None)
-                    },
+                    async { Err(Ok(state.unhandled_panics.fatal().await)) },
+                    async { Err(Err(signalled.await)) },
                 ),
             ),
         );
         #[cfg(feature = "tokio")]
         drop(tokio_entered);
         drop(entered);
-        // SIGINT takes its default action again from here on.
-        drop(ctrl_c);
+        // The signals take their default action again from here on.
+        drop(signals);
         match ended {
             Ok(output) => Ok(output),
             // UnhandledPanic::ShutdownRunner: a task panicked and nobody awaited it.
-            Err(Some(payload)) => {
+            Err(Ok(payload)) => {
                 self.close();
                 resume_unwind(payload)
             }
-            Err(None) => Err(RunError::Interrupted),
+            Err(Err(signal)) => Err(RunError::ended_by(signal)),
         }
     }
 
@@ -394,12 +403,12 @@ impl Runner {
     }
 }
 
-/// After Ctrl-C in `run`: close the runner (the whole shutdown sequence), then end the
-/// process as SIGINT's default action does. A second Ctrl-C meanwhile ends it at once.
-fn interrupted(runner: &mut Runner) -> ! {
-    // Whatever happens while closing, the process must still end as interrupted.
+/// After Ctrl-C or SIGTERM in `run`: close the runner (the whole shutdown sequence), then end
+/// the process as the signal's default action does. A second signal meanwhile ends it at once.
+fn end_by(runner: &mut Runner, signal: Signal) -> ! {
+    // Whatever happens while closing, the process must still end by the signal.
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.close()));
-    signal::end_as_interrupted()
+    signal::end_by(signal)
 }
 
 impl Default for Runner {
@@ -502,7 +511,8 @@ impl<F: Future> Future for Main<'_, F> {
 ///
 /// On the main thread, the first Ctrl-C cancels `future`, runs the whole shutdown sequence
 /// and ends the process as interrupted (a shell sees status 130); a second Ctrl-C during the
-/// shutdown ends it at once. See [`Runner::run`](Runner#ctrl-c) for when Ctrl-C is left alone.
+/// shutdown ends it at once. SIGTERM does the same and the process ends as terminated (status
+/// 143). See [`Runner::run`](Runner#ctrl-c) for when signals are left alone.
 ///
 /// # Panics
 ///

@@ -12,6 +12,7 @@ use crate::context;
 use crate::debug;
 use crate::drive::{Executors, LocalSide};
 use crate::runner_state::{RunnerState, Settings};
+use crate::signal::Signals;
 use crate::trie::Map;
 use crate::workers::Workers;
 
@@ -24,7 +25,7 @@ pub(crate) struct Live {
     pub(crate) workers: Workers,
     pub(crate) shutdown_grace: Duration,
     pub(crate) shutdown_timeout: Duration,
-    pub(crate) handle_ctrl_c: bool,
+    pub(crate) signals: Signals,
     /// The runner's tokio runtime, unless `Builder::tokio(false)`.
     #[cfg(feature = "tokio")]
     pub(crate) tokio: Option<crate::tokio_runtime::TokioRuntime>,
@@ -70,7 +71,7 @@ impl Live {
             state,
             shutdown_grace: builder.shutdown_grace,
             shutdown_timeout: builder.shutdown_timeout,
-            handle_ctrl_c: builder.handle_ctrl_c,
+            signals: builder.signals,
             #[cfg(feature = "tokio")]
             tokio,
         }

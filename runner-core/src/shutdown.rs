@@ -33,7 +33,7 @@ pub(crate) fn close(live: Live) {
         workers,
         shutdown_grace,
         shutdown_timeout,
-        handle_ctrl_c: _,
+        signals: _,
         #[cfg(feature = "tokio")]
         tokio,
     } = live;
@@ -51,9 +51,11 @@ pub(crate) fn close(live: Live) {
     #[cfg(feature = "tokio")]
     let tokio_entered = crate::tokio_runtime::enter(tokio_handle.as_ref());
 
-    // 1. Signal: every `shutdown_requested()` completes.
+    // 1. Signal: every `shutdown_requested()` completes; systemd hears STOPPING=1 when this
+    //    runner told it READY=1.
     state.registry.set_phase(Phase::ShuttingDown);
     state.shutdown_signal.give();
+    crate::notify::shutdown_started(&state);
 
     // 2. Grace: the executor (timers and I/O included) keeps running until each task that
     //    awaited the signal has finished, or the grace period is over. Tasks that never

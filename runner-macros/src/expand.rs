@@ -250,6 +250,12 @@ fn builder(config: &Config) -> TokenStream {
         let timeout = duration(timeout);
         builder.extend(quote!(.shutdown_timeout(#timeout)));
     }
+    if let Some(signals) = &config.signals {
+        let signals = signals
+            .iter()
+            .map(|variant| Ident::new(variant, Span::call_site()));
+        builder.extend(quote!(.handle_signals([#(#krate::Signal::#signals),*])));
+    }
     if let Some(tokio) = &config.tokio {
         let value = tokio.value;
         builder.extend(quote_spanned!(tokio.span()=> .tokio(#value)));
@@ -347,6 +353,29 @@ mod tests {
             }
         };
         assert_eq!(out, expected.to_string());
+    }
+
+    #[test]
+    fn signals_become_handle_signals() {
+        let out = expand(
+            Kind::Main,
+            quote!(signals = [SIGTERM]),
+            quote!(
+                async fn main() {}
+            ),
+        );
+        assert!(
+            out.contains(". handle_signals ([:: runner :: Signal :: Terminate])"),
+            "{out}"
+        );
+        let out = expand(
+            Kind::Main,
+            quote!(signals = []),
+            quote!(
+                async fn main() {}
+            ),
+        );
+        assert!(out.contains(". handle_signals ([])"), "{out}");
     }
 
     #[test]

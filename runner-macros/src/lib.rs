@@ -71,6 +71,7 @@ use options::Kind;
 /// | `threads = N` | `N` threads in all, the main one and `N - 1` workers, `N ≥ 1` ([`Builder::threads`]) | 1 |
 /// | `shutdown_grace = "…"` | how long tasks waiting on `runner::shutdown_requested()` get to clean up ([`Builder::shutdown_grace`]) | 5 s |
 /// | `shutdown_timeout = "…"` | how long close waits for `runner::unblock` jobs ([`Builder::shutdown_timeout`]) | 300 s |
+/// | `signals = [SIGINT, SIGTERM]` (`main` only) | the signals that cancel `main` and shut down gracefully: `signals = [SIGTERM]` leaves Ctrl-C at its default action, `signals = []` handles none ([`Builder::handle_signals`]); a test never handles signals | both |
 /// | `tokio`, `tokio = true\|false` | with runner's `tokio` feature, whether the runner owns a tokio runtime ([`Builder::tokio`]); without the feature the option is an error ("no method named `tokio`") | on, with the feature |
 /// | `crate = "path"` | where the generated code finds `runner` | `runner` |
 ///
@@ -128,6 +129,7 @@ use options::Kind;
 /// [`Builder::shutdown_grace`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.shutdown_grace
 /// [`Builder::shutdown_timeout`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.shutdown_timeout
 /// [`Builder::tokio`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.tokio
+/// [`Builder::handle_signals`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.handle_signals
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(Kind::Main, args.into(), item.into()).into()
@@ -151,7 +153,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// fn adds() {
 ///     runner::Builder::new()
 ///         .debug(true)
-///         .handle_ctrl_c(false)
+///         .handle_signals([])
 ///         .build()
 ///         .run(async move {
 ///             let task = runner::spawn(async { 1 + 1 });
@@ -162,8 +164,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Every test gets its own runner, closed when the test ends, so tests cannot see each
-/// other's tasks or context variables (like Python's `IsolatedAsyncioTestCase`). No Ctrl-C
-/// handler is installed.
+/// other's tasks or context variables (like Python's `IsolatedAsyncioTestCase`). No signal
+/// handler is installed (neither Ctrl-C nor SIGTERM).
 ///
 /// The test keeps its name (so `cargo test adds` finds it), its return type
 /// (`-> Result<(), E>` works, with `?` in the body) and its other attributes:
@@ -172,7 +174,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Options
 ///
-/// Those of [`main`](macro@main), with `debug` on unless `debug = false`, plus
+/// Those of [`main`](macro@main) but `signals`, with `debug` on unless `debug = false`, plus
 /// `timeout = "…"`: the test fails with "test timed out after …" when its body is not done in
 /// time.
 ///
@@ -191,7 +193,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// // #[test]
 /// fn quick() {
-///     let mut runner = runner::Builder::new().debug(false).handle_ctrl_c(false).build();
+///     let mut runner = runner::Builder::new().debug(false).handle_signals([]).build();
 ///     let done = runner.run(runner::future::or(
 ///         async move {
 ///             assert!(!runner::Handle::current().is_debug());

@@ -45,9 +45,10 @@ impl Kind {
     }
 
     fn options(self) -> impl Iterator<Item = &'static OptionDoc> {
-        OPTIONS
-            .iter()
-            .filter(move |option| self == Kind::Test || option.on_main)
+        OPTIONS.iter().filter(move |option| match self {
+            Kind::Main => option.on_main,
+            Kind::Test => option.on_test,
+        })
     }
 }
 
@@ -57,8 +58,10 @@ pub(crate) struct OptionDoc {
     pub(crate) name: &'static str,
     /// How it is written: `` `threads = N` ``.
     written: &'static str,
-    /// Whether `#[runner::main]` takes it (`#[runner::test]` takes them all).
+    /// Whether `#[runner::main]` takes it.
     on_main: bool,
+    /// Whether `#[runner::test]` takes it.
+    on_test: bool,
 }
 
 /// Every option, in the order messages list them: the one list that the parser, its messages
@@ -68,36 +71,49 @@ pub(crate) const OPTIONS: &[OptionDoc] = &[
         name: "debug",
         written: "`debug`, `debug = true|false`",
         on_main: true,
+        on_test: true,
     },
     OptionDoc {
         name: "threads",
         written: "`threads = N`",
         on_main: true,
+        on_test: true,
     },
     OptionDoc {
         name: "timeout",
         written: "`timeout = \"…\"`",
         on_main: false,
+        on_test: true,
     },
     OptionDoc {
         name: "shutdown_grace",
         written: "`shutdown_grace = \"…\"`",
         on_main: true,
+        on_test: true,
     },
     OptionDoc {
         name: "shutdown_timeout",
         written: "`shutdown_timeout = \"…\"`",
         on_main: true,
+        on_test: true,
+    },
+    OptionDoc {
+        name: "signals",
+        written: "`signals = [SIGINT, SIGTERM]`",
+        on_main: true,
+        on_test: false,
     },
     OptionDoc {
         name: "tokio",
         written: "`tokio = true|false`",
         on_main: true,
+        on_test: true,
     },
     OptionDoc {
         name: "crate",
         written: "`crate = \"…\"`",
         on_main: true,
+        on_test: true,
     },
 ];
 
@@ -114,6 +130,8 @@ pub(crate) struct Args {
     pub(crate) shutdown_grace: Option<LitStr>,
     /// `shutdown_timeout = "…"`.
     pub(crate) shutdown_timeout: Option<LitStr>,
+    /// `signals = [SIGINT, SIGTERM]` (`#[runner::main]` only): the signals' names, checked.
+    pub(crate) signals: Option<Vec<Ident>>,
     /// `tokio` or `tokio = true|false` (`Builder::tokio`, with runner's `tokio` feature).
     pub(crate) tokio: Option<LitBool>,
     /// `crate = "…"`.
@@ -140,6 +158,9 @@ impl Value {
         }
     }
 }
+
+/// The signals `signals = […]` accepts.
+pub(crate) const SIGNALS: &[&str] = &["SIGINT", "SIGTERM"];
 
 /// Parses the arguments of `kind`'s attribute.
 ///
@@ -240,6 +261,75 @@ impl Args {
                     _ => &mut self.tokio,
                 };
                 set(slot, lit, &name)
+            }
+            "signals" => {
+                let example = "`signals = [SIGINT, SIGTERM]`, or `signals = []` for none";
+                let group = match value {
+                    Some(Value::Other(tokens)) => {
+                        match tokens.clone().into_iter().collect::<Vec<_>>()[..] {
+                            [TokenTree::Group(ref group)]
+                                if group.delimiter() == proc_macro2::Delimiter::Bracket =>
+                            {
+                                group.clone()
+                            }
+                            _ => {
+                                return Err(Value::Other(tokens).error(format_args!(
+                                "`signals` expects a list of signal names in brackets, as in {example}"
+                            )));
+                            }
+                        }
+                    }
+                    None => return Err(needs_value(&name, "signals = [SIGTERM]")),
+                    Some(other) => {
+                        return Err(other.error(format_args!(
+                            "`signals` expects a list of signal names in brackets, as in {example}"
+                        )));
+                    }
+                };
+                let names = syn::punctuated::Punctuated::<Ident, Token![,]>::parse_terminated
+                    .parse2(group.stream())
+                    .map_err(|_| {
+                        Error::new(
+                            group.span(),
+                            format_args!("`signals` expects signal names separated by commas, as in {example}"),
+                        )
+                    })?;
+                let mut seen: Vec<Ident> = Vec::new();
+                let mut errors = None;
+                for signal in names {
+                    let text = signal.to_string();
+                    if !SIGNALS.contains(&text.as_str()) {
+                        let upper = text.to_ascii_uppercase();
+                        let hint = match SIGNALS
+                            .iter()
+                            .find(|known| **known == upper || known[3..] == upper)
+                        {
+                            Some(known) => format!("; did you mean `{known}`?"),
+                            None => String::new(),
+                        };
+                        push(
+                            &mut errors,
+                            Error::new(
+                                signal.span(),
+                                format_args!(
+                                    "unknown signal `{text}`{hint}\n`signals` accepts `SIGINT` \
+                                     (Ctrl-C) and `SIGTERM`"
+                                ),
+                            ),
+                        );
+                    } else if seen.contains(&signal) {
+                        push(
+                            &mut errors,
+                            Error::new(signal.span(), format_args!("`{text}` is listed twice")),
+                        );
+                    } else {
+                        seen.push(signal);
+                    }
+                }
+                if let Some(errors) = errors {
+                    return Err(errors);
+                }
+                set(&mut self.signals, seen, &name)
             }
             "threads" => {
                 let lit = match value {
@@ -372,6 +462,9 @@ fn duration_not_string(key: &str, span: Span, written: &str) -> Error {
 fn unknown_option(kind: Kind, name: &Ident, key: &str) -> Error {
     let hint = if key == "timeout" && kind == Kind::Main {
         "; `timeout` is only available on `#[runner::test]`".to_owned()
+    } else if key == "signals" && kind == Kind::Test {
+        "; `signals` is only available on `#[runner::main]`: a test never handles signals"
+            .to_owned()
     } else if let Some(close) = closest(kind.names(), key) {
         format!("; did you mean `{close}`?")
     } else {

@@ -22,6 +22,8 @@ pub(crate) struct Config {
     pub(crate) timeout: Option<Duration>,
     pub(crate) shutdown_grace: Option<Duration>,
     pub(crate) shutdown_timeout: Option<Duration>,
+    /// `signals = […]`: the `runner::Signal` variants, in the order written.
+    pub(crate) signals: Option<Vec<&'static str>>,
     /// `Some` when `tokio = …` was given: the setter call is spanned to the option, so that
     /// without runner's `tokio` feature the error points there.
     pub(crate) tokio: Option<LitBool>,
@@ -79,7 +81,19 @@ pub(crate) fn config(kind: Kind, args: Args) -> (Config, Option<Error>) {
         None => quote!(::runner),
     };
 
+    let signals = args.signals.map(|names| {
+        names
+            .iter()
+            .map(|name| match name.to_string().as_str() {
+                "SIGINT" => "Interrupt",
+                // `options` accepted only the names of `SIGNALS`.
+                _ => "Terminate",
+            })
+            .collect()
+    });
+
     let config = Config {
+        signals,
         krate,
         debug,
         threads,

@@ -1,11 +1,12 @@
-//! Helper program for `tests/ctrl_c.rs`: runs one Ctrl-C scenario, named by its first
-//! argument, printing a line for each step so the test can follow it. Not an example to copy.
+//! Helper program for `tests/ctrl_c.rs`, `tests/sigterm.rs` and `tests/systemd_notify.rs`: runs
+//! one scenario, named by its first argument, printing a line for each step so the test can
+//! follow it. Not an example to copy.
 
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
 use futures_lite::future;
-use runner::{Context, RunError, Runner};
+use runner::{Context, Runner, Signal};
 
 /// Prints its line when dropped, so the test sees that a future was cancelled.
 struct Cleanup(&'static str);
@@ -39,12 +40,11 @@ async fn wait_for_ctrl_c(cleanup: &'static str) {
 fn main() {
     let scenario = std::env::args().nth(1).unwrap_or_default();
     match scenario.as_str() {
-        // try_run gives Interrupted back, and the runner runs again afterwards.
+        // try_run gives Interrupted (Terminated) back, and the runner runs again afterwards.
         "try_run" => {
             let mut runner = Runner::new();
             let first = runner.try_run(wait_for_ctrl_c("try_run: main cancelled"));
             println!("try_run: {first:?}");
-            assert_eq!(first, Err(RunError::Interrupted));
             let second = runner.run(async { runner::spawn(async { 2 }).await });
             println!("run again: {second}");
             say("ready again");
@@ -107,6 +107,23 @@ fn main() {
                 .join()
                 .expect("runner thread");
         }
+        // Only SIGINT handled: SIGTERM keeps its default action.
+        "sigint_only" => {
+            let mut runner = Runner::builder()
+                .handle_signals([Signal::Interrupt])
+                .build();
+            runner.run(wait_for_ctrl_c("sigint_only: main cancelled"));
+        }
+        // Debug mode says once that a signal is ignored, however many runs; quiet otherwise.
+        "ignored_notice" => {
+            let debug = std::env::args().nth(2).as_deref() == Some("debug");
+            for _ in 0..3 {
+                Runner::builder().debug(debug).build().run(async {});
+            }
+            say("done");
+        }
+        // systemd: READY=1, then commands from stdin (see tests/systemd_notify.rs).
+        "systemd" => systemd(),
         // handle_ctrl_c(false) installs nothing.
         "disabled" => {
             let mut runner = Runner::builder().handle_ctrl_c(false).build();
@@ -137,4 +154,32 @@ fn own_handler() {
 fn own_handler() {
     let _ = Duration::ZERO;
     unimplemented!("Unix only")
+}
+
+/// Tells systemd it is ready, then obeys stdin: `block` blocks the runner's thread for a
+/// second between two STATUS messages, `quit` returns from the main future.
+fn systemd() {
+    runner::run(async {
+        let sent = runner::notify_ready().expect("notify systemd");
+        say(&format!("ready: sent {sent}"));
+        loop {
+            let line = runner::unblock(|| {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).map(|_| line)
+            })
+            .await
+            .expect("read stdin");
+            match line.trim() {
+                "block" => {
+                    runner::notify_status("blocking").expect("notify systemd");
+                    // A wedged runner: its thread does not come back to the executor.
+                    std::thread::sleep(Duration::from_secs(1));
+                    runner::notify_status("unblocked").expect("notify systemd");
+                    say("unblocked");
+                }
+                _ => break,
+            }
+        }
+    });
+    println!("run: returned");
 }

@@ -1,0 +1,263 @@
+//! Child processes for the tests that send real signals (`ctrl_c.rs`, `sigterm.rs`,
+//! `systemd_notify.rs`, `http_server.rs`): examples started as programs, their stdout read
+//! line by line, their stderr collected, killed if still alive after a minute. Tests wait for
+//! a child's "ready" line before they signal: no sleeps as synchronisation.
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::io::{BufRead, BufReader, Lines, Read, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, Once, mpsc};
+use std::time::Duration;
+
+pub const SIGINT: i32 = 2;
+pub const SIGTERM: i32 = 15;
+
+/// How long a child may live before the test kills it and fails.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A child process whose stdout is read line by line.
+pub struct Program {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
+    /// Dropped when the child was waited for; the watchdog kills it otherwise.
+    _watchdog: mpsc::Sender<()>,
+}
+
+/// How to start a child.
+pub struct Start<'a> {
+    name: &'a str,
+    args: &'a [&'a str],
+    wrapper: (&'a str, Vec<&'a str>),
+    env: Vec<(&'a str, String)>,
+}
+
+impl<'a> Start<'a> {
+    /// Example `name` with `args`, SIGINT and SIGTERM at their default disposition.
+    pub fn new(name: &'a str, args: &'a [&'a str]) -> Start<'a> {
+        Start {
+            name,
+            args,
+            wrapper: ("env", vec!["--default-signal=INT,TERM"]),
+            env: Vec::new(),
+        }
+    }
+
+    /// Starts it through `wrapper wrapper_args…` instead.
+    pub fn wrapper(mut self, wrapper: &'a str, args: &[&'a str]) -> Start<'a> {
+        self.wrapper = (wrapper, args.to_vec());
+        self
+    }
+
+    /// Sets an environment variable for it.
+    pub fn env(mut self, name: &'a str, value: impl Into<String>) -> Start<'a> {
+        self.env.push((name, value.into()));
+        self
+    }
+
+    pub fn spawn(self) -> Program {
+        let mut command = Command::new(self.wrapper.0);
+        command
+            .args(&self.wrapper.1)
+            .arg(example(self.name))
+            .args(self.args)
+            .env_remove("RUNNER_DEBUG")
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("WATCHDOG_USEC")
+            .env_remove("WATCHDOG_PID")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|error| panic!("start {}: {error}", self.name));
+        let lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().expect("piped stderr");
+        let collected = stderr.clone();
+        let stderr_reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            collected.lock().unwrap().push_str(&text);
+        });
+        let (watchdog, stop) = mpsc::channel::<()>();
+        let pid = child.id();
+        std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(DEADLINE) {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        });
+        Program {
+            child,
+            lines,
+            stderr,
+            stderr_reader: Some(stderr_reader),
+            _watchdog: watchdog,
+        }
+    }
+}
+
+impl Program {
+    /// Starts example `name` with `args`, SIGINT and SIGTERM at their default disposition.
+    pub fn start(name: &str, args: &[&str]) -> Program {
+        Start::new(name, args).spawn()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The next line the child prints; panics at the end of its output.
+    pub fn line(&mut self) -> String {
+        match self.lines.next() {
+            Some(line) => line.expect("read the child's stdout"),
+            None => panic!(
+                "the child ended early: {:?}\nits stderr:\n{}",
+                self.child.wait(),
+                self.wait_stderr()
+            ),
+        }
+    }
+
+    /// The next line the child prints, `None` at the end of its output.
+    pub fn line_or_end(&mut self) -> Option<String> {
+        self.lines
+            .next()
+            .map(|line| line.expect("read the child's stdout"))
+    }
+
+    /// Reads the next line, which must be `expected`.
+    pub fn expect_line(&mut self, expected: &str) {
+        let line = self.line();
+        assert_eq!(line, expected);
+    }
+
+    /// Sends a real signal (`kill -NAME`) to the child.
+    pub fn signal(&self, name: &str) {
+        kill(self.child.id(), name);
+    }
+
+    /// Sends SIGINT.
+    pub fn interrupt(&self) {
+        self.signal("INT");
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    /// Whether the child catches `signal` now (its `SigCgt` mask).
+    pub fn catches(&self, signal: i32) -> bool {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("read the child's /proc status");
+        let caught = status
+            .lines()
+            .find_map(|line| line.strip_prefix("SigCgt:"))
+            .expect("a SigCgt line");
+        u64::from_str_radix(caught.trim(), 16).expect("a hex mask") & (1 << (signal - 1)) != 0
+    }
+
+    /// Writes a line to the child's stdin.
+    pub fn send(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().expect("piped stdin");
+        writeln!(stdin, "{line}").expect("write the child's stdin");
+    }
+
+    /// Waits for the child to end; returns its status and the lines it printed meanwhile.
+    pub fn finish(&mut self) -> (ExitStatus, Vec<String>) {
+        // A child blocked reading stdin (in an `unblock` job that close waits for) sees its end.
+        drop(self.child.stdin.take());
+        let rest = self
+            .lines
+            .by_ref()
+            .map(|line| line.expect("read the child's stdout"))
+            .collect();
+        let status = self.child.wait().expect("wait for the child");
+        (status, rest)
+    }
+
+    /// Everything the child wrote to stderr; waits for the child to close it.
+    pub fn wait_stderr(&mut self) -> String {
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+/// Sends a real signal (`kill -NAME pid`).
+pub fn kill(pid: u32, name: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "kill -{name} failed");
+}
+
+/// The path of example `name`, built with the profile of this test binary.
+pub fn example(name: &str) -> PathBuf {
+    build_examples();
+    let mut path = std::env::current_exe().expect("test binary path");
+    path.pop(); // the test binary
+    path.pop(); // deps
+    path.push("examples");
+    path.push(name);
+    path
+}
+
+/// `cargo test --test ctrl_c` alone does not build examples: build those used here, once.
+fn build_examples() {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let mut profile_dir = std::env::current_exe().expect("test binary path");
+        profile_dir.pop();
+        profile_dir.pop();
+        let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
+            Some("debug") | None => "dev".to_owned(),
+            Some(other) => other.to_owned(),
+        };
+        let target_dir = profile_dir.parent().expect("a target directory");
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "--package",
+                env!("CARGO_PKG_NAME"),
+                "--profile",
+                &profile,
+            ])
+            .args([
+                "--example",
+                "graceful_shutdown",
+                "--example",
+                "signal_helper",
+                "--example",
+                "http_server",
+            ])
+            .arg("--manifest-path")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(target_dir)
+            .status()
+            .expect("run cargo build for the examples");
+        assert!(status.success(), "building the examples failed");
+    });
+}
+
+/// Asserts that the child ended by `signal`'s default action.
+pub fn assert_ended_by(status: ExitStatus, signal: i32) {
+    assert_eq!(
+        status.signal(),
+        Some(signal),
+        "expected the process to end by signal {signal}, got {status:?}"
+    );
+}
