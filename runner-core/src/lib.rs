@@ -19,6 +19,8 @@ mod runtime;
 mod shutdown;
 mod signal;
 mod task;
+mod task_group;
+mod timeout;
 mod trie;
 
 #[doc(hidden)]
@@ -31,3 +33,7 @@ pub use error::RunError;
 pub use lifecycle::{Runner, run};
 pub use shutdown::{ShutdownRequested, shutdown_requested};
 pub use task::{Handle, Task, spawn, spawn_local, unblock};
+pub use task_group::{
+    ChildOutcome, Failure, GroupError, GroupTask, TaskGroup, task_group, try_task_group,
+};
+pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
