@@ -31,10 +31,10 @@
 
 #[doc(inline)]
 pub use runner_core::{
-    Builder, ChildOutcome, Context, ContextVar, DEBUG_ENV, Elapsed, Failure, GroupError,
-    GroupTask, Handle, RunError, Runner, ShutdownRequested, Task, TaskGroup, Timeout, Token,
-    UnhandledPanic, run, shutdown_requested, spawn, spawn_local, task_group, timeout, timeout_at,
-    try_task_group, unblock,
+    Builder, ChildOutcome, Context, ContextVar, DEBUG_ENV, Elapsed, Failure, GroupError, GroupTask,
+    Handle, RunError, Runner, ShutdownRequested, Task, TaskGroup, Timeout, Token, UnhandledPanic,
+    run, shutdown_requested, spawn, spawn_local, task_group, timeout, timeout_at, try_task_group,
+    unblock,
 };
 
 /// Runs `async fn main` on a [`Runner`]: the program's entry point, like `asyncio.run(main())`.

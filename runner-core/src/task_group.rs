@@ -11,6 +11,7 @@
 //! in its first poll (the common case for short work) never touches the group's lock.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
@@ -202,6 +203,63 @@ struct Inner<E> {
     wakers: Slab<Waker>,
     /// The scope's task, woken by a failure and by the last child's end.
     scope: Option<Waker>,
+    /// The enclosing group that waits for this one's children, after this group's scope
+    /// was dropped before they were gone (see `Scope`'s drop).
+    adopter: Option<Arc<dyn Link>>,
+}
+
+/// What a group needs of the group that encloses it, whatever their error types.
+trait Link: Send + Sync {
+    /// Counts one more thing to wait for (a dropped inner scope's children); false if the
+    /// group's scope has already returned.
+    fn adopt(&self) -> bool;
+    /// The thing counted by `adopt` is gone.
+    fn release(&self);
+}
+
+impl<E: Send> Link for GroupState<E> {
+    fn adopt(&self) -> bool {
+        let before = self.live.fetch_add(1, Ordering::AcqRel);
+        if before & FINISHED != 0 {
+            self.live.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    fn release(&self) {
+        self.left();
+    }
+}
+
+thread_local! {
+    /// The group whose body or child is being polled or dropped on this thread: a scope
+    /// opened there belongs to it (see `Scope::parent`).
+    static CURRENT: RefCell<Option<Arc<dyn Link>>> = const { RefCell::new(None) };
+}
+
+/// Makes `group` the current group until dropped; restores the previous one.
+struct Enter {
+    previous: Option<Arc<dyn Link>>,
+}
+
+impl Enter {
+    fn new(group: Arc<dyn Link>) -> Enter {
+        let previous = CURRENT.with(|current| current.replace(Some(group)));
+        Enter { previous }
+    }
+}
+
+impl Drop for Enter {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let left = CURRENT.with(|current| current.replace(previous));
+        drop(left);
+    }
+}
+
+fn current_group() -> Option<Arc<dyn Link>> {
+    CURRENT.with(|current| current.borrow().clone())
 }
 
 impl<E> GroupState<E> {
@@ -216,6 +274,7 @@ impl<E> GroupState<E> {
                 panic: None,
                 wakers: Slab::new(),
                 scope: None,
+                adopter: None,
             }),
         }
     }
@@ -286,9 +345,15 @@ impl<E> GroupState<E> {
     /// A child's future is gone; the last one wakes the scope.
     fn left(&self) {
         if self.live.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let scope = lock(&self.inner).scope.take();
+            let mut inner = lock(&self.inner);
+            let scope = inner.scope.take();
+            let adopter = inner.adopter.take();
+            drop(inner);
             if let Some(scope) = scope {
                 scope.wake();
+            }
+            if let Some(adopter) = adopter {
+                adopter.release();
             }
         }
     }
@@ -336,7 +401,11 @@ impl<E> Drop for Member<E> {
 
 pin_project! {
     /// A child's future as its runner task runs it.
-    struct Child<F, E> {
+    struct Child<F, E>
+    where
+        E: Send,
+        E: 'static,
+    {
         #[pin]
         future: Option<F>,
         // After `future`: dropped after it, even when its destructor panics, so the scope
@@ -344,6 +413,22 @@ pin_project! {
         member: Member<E>,
         // The name and spawn location (kept here for the task list of issue 13 as well).
         origin: Origin,
+    }
+
+    impl<F, E> PinnedDrop for Child<F, E>
+    where
+        E: Send,
+        E: 'static,
+    {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            if this.future.is_some() {
+                // Dropped unfinished (its runner closed, say): scopes inside it that are
+                // dropped now leave their children to this group to wait for.
+                let _current = Enter::new(this.member.group.clone());
+                this.future.set(None);
+            }
+        }
     }
 }
 
@@ -354,6 +439,7 @@ fn drop_future<F>(mut future: Pin<&mut Option<F>>) -> Option<Payload> {
 
 impl<F, E> Future for Child<F, E>
 where
+    E: Send + 'static,
     F: Future,
     F::Output: ChildOutcome<E>,
 {
@@ -363,6 +449,8 @@ where
         let this = self.project();
         let group = &this.member.group;
         let mut future = this.future;
+        // A scope opened or dropped inside this child belongs to this group.
+        let _current = Enter::new(group.clone());
         if group.is_cancelled() {
             // Cancelled: the future is dropped, not polled again.
             if let Some(payload) = drop_future(future) {
@@ -695,7 +783,6 @@ impl<E> fmt::Debug for TaskGroup<E> {
 ///     .await;
 /// });
 /// ```
-#[must_use = "a GroupTask does nothing unless awaited; dropping it leaves the child running"]
 pub struct GroupTask<T> {
     task: Option<Task<Option<T>>>,
     name: Option<Cow<'static, str>>,
@@ -800,26 +887,56 @@ impl<T> fmt::Debug for GroupTask<T> {
 
 pin_project! {
     /// The future of a scope: the body, then the wait for the children.
-    struct Scope<E, R, Fut> {
+    struct Scope<E, R, Fut>
+    where
+        E: Send,
+        E: 'static,
+    {
         #[pin]
         body: Option<Fut>,
         output: Option<R>,
         group: Arc<GroupState<E>>,
+        // The group whose body or child first polled this scope: if this scope is dropped
+        // before its children are gone, that group waits for them instead.
+        parent: Option<Arc<dyn Link>>,
+        polled: bool,
         done: bool,
     }
 
-    impl<E, R, Fut> PinnedDrop for Scope<E, R, Fut> {
+    impl<E, R, Fut> PinnedDrop for Scope<E, R, Fut>
+    where
+        E: Send,
+        E: 'static,
+    {
         fn drop(this: Pin<&mut Self>) {
-            // Dropped before completing: nobody will wait for the children, so they are
-            // cancelled (the executor drops each of them at its next turn).
-            if !this.done {
-                this.group.cancel();
+            let mut this = this.project();
+            if *this.done {
+                return;
+            }
+            // Dropped before completing: the children are cancelled (the executor drops
+            // each at its next turn), and the body is dropped; scopes inside it hand their
+            // children to this group.
+            let group = &**this.group;
+            group.cancel();
+            {
+                let _current = Enter::new(this.group.clone());
+                drop_future(this.body.as_mut());
+            }
+            // Nobody awaits this scope any more; the group that encloses it, if any, waits
+            // for the children still alive (asyncio's nested `async with` would).
+            let parent = this.parent.take().or_else(current_group);
+            let mut inner = lock(&group.inner);
+            if group.live.load(Ordering::Acquire) & !FINISHED != 0
+                && let Some(parent) = parent
+                && parent.adopt()
+            {
+                inner.adopter = Some(parent);
             }
         }
     }
 }
 
-impl<E, R, Fut> Scope<E, R, Fut>
+impl<E: Send + 'static, R, Fut> Scope<E, R, Fut>
 where
     Fut: Future<Output = Result<R, E>>,
 {
@@ -835,12 +952,14 @@ where
             body: Some(body),
             output: None,
             group,
+            parent: None,
+            polled: false,
             done: false,
         }
     }
 }
 
-impl<E, R, Fut> Future for Scope<E, R, Fut>
+impl<E: Send + 'static, R, Fut> Future for Scope<E, R, Fut>
 where
     Fut: Future<Output = Result<R, E>>,
 {
@@ -849,6 +968,9 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         assert!(!*this.done, "a task group scope polled after it completed");
+        if !std::mem::replace(this.polled, true) {
+            *this.parent = current_group();
+        }
         let group = &**this.group;
         // Stored before anything is looked at: a failure or the last child's end after
         // this point wakes the scope.
@@ -865,6 +987,8 @@ where
             body: true,
         };
         if this.body.is_some() {
+            // A scope opened or dropped inside the body belongs to this group.
+            let _current = Enter::new(this.group.clone());
             if group.failed.load(Ordering::Acquire) {
                 // A child failed: the body is cancelled, as asyncio cancels the parent.
                 if let Some(payload) = drop_future(this.body.as_mut()) {
