@@ -45,6 +45,13 @@ use crate::task::{self, Task};
 /// already under way on another thread), and the executor drops each one the next time it
 /// reaches it, inside the child's context. Close waits for that as for any task.
 ///
+/// Nested scopes keep the guarantee: a scope dropped inside the body of another scope (a
+/// timeout around it there), or dropped because a child of another group that holds it is
+/// cancelled, hands its remaining children to that group, whose scope then waits for them
+/// too, as asyncio's nested `async with` would. (A scope dropped by a child's own code, a
+/// timeout inside a child, cancels its children without handing them over: finding the
+/// enclosing group from inside every child poll would cost each poll a thread-local swap.)
+///
 /// # Panics
 ///
 /// Resumes the first panic of the body or a child, after every child is gone.
@@ -423,8 +430,8 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
             if this.future.is_some() {
-                // Dropped unfinished (its runner closed, say): scopes inside it that are
-                // dropped now leave their children to this group to wait for.
+                // Dropped unfinished (cancelled with its group, or its runner closed): scopes
+                // inside it that are dropped now leave their children to this group.
                 let _current = Enter::new(this.member.group.clone());
                 this.future.set(None);
             }
@@ -449,10 +456,10 @@ where
         let this = self.project();
         let group = &this.member.group;
         let mut future = this.future;
-        // A scope opened or dropped inside this child belongs to this group.
-        let _current = Enter::new(group.clone());
         if group.is_cancelled() {
-            // Cancelled: the future is dropped, not polled again.
+            // Cancelled: the future is dropped, not polled again; scopes inside it that are
+            // dropped now leave their children to this group.
+            let _current = Enter::new(group.clone());
             if let Some(payload) = drop_future(future) {
                 group.fail(Failed::Panic(payload, this.origin.clone()));
             }
