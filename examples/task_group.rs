@@ -55,8 +55,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Duration::from_millis(5),
         fetch("report", 30)
     ));
-    if futures_lite::future::poll_once(work.as_mut()).await.is_none() {
-        work.as_mut().reschedule(Instant::now() + Duration::from_secs(1)); // more time
+    if futures_lite::future::poll_once(work.as_mut())
+        .await
+        .is_none()
+    {
+        work.as_mut()
+            .reschedule(Instant::now() + Duration::from_secs(1)); // more time
     }
     let bytes = work.await??;
     println!("report: {bytes} bytes after {:?}", started.elapsed());
@@ -70,7 +74,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Timer::after(Duration::from_secs(60)).await;
             });
         }
-        let quick = runner::timeout(Duration::from_millis(20), Timer::after(Duration::from_secs(60)));
+        let quick = runner::timeout(
+            Duration::from_millis(20),
+            Timer::after(Duration::from_secs(60)),
+        );
         let timed_out = quick.await.is_err();
         group.cancel();
         timed_out

@@ -97,7 +97,7 @@ async fn spawn_children(
             0..=3 => Behaviour::Finish,
             4 => Behaviour::Fail,
             5 if *panic_allowed => Behaviour::Panic,
-            5 | 6 | 7 => Behaviour::Hang,
+            5..=7 => Behaviour::Hang,
             _ => Behaviour::TimeOut,
         };
         if matches!(behaviour, Behaviour::Panic) {

@@ -471,9 +471,7 @@ mod timeout {
     #[divan::bench]
     fn runner_timeout(bencher: Bencher<'_, '_>) {
         let mut runner = runner_with(1, false);
-        bencher.bench_local(|| {
-            runner.run(runner::timeout(DEADLINE, std::future::pending::<()>()))
-        });
+        bencher.bench_local(|| runner.run(runner::timeout(DEADLINE, std::future::pending::<()>())));
     }
 
     /// `async_io::Timer::after(1 ms)`: the timer tick `runner::timeout` rests on.

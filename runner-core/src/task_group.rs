@@ -52,6 +52,20 @@ use crate::task::{self, Task};
 /// timeout inside a child, cancels its children without handing them over: finding the
 /// enclosing group from inside every child poll would cost each poll a thread-local swap.)
 ///
+/// # Close
+///
+/// Close cancels groups from the outside in, and never leaves a child running. A child
+/// that awaited [`shutdown_requested`](crate::shutdown_requested) gets the grace period
+/// like any task (close's steps 1 and 2), and its scope keeps waiting for it meanwhile.
+/// In step 3, a runner that made its executor drops it: the executor drops the tasks it
+/// holds in the order of its task list, which is spawn order as far as slots are not
+/// reused, so the task that awaits a scope (spawned before the children it spawned) is
+/// usually dropped first; dropping its scope cancels the children, then each child is
+/// dropped in turn. On an executor from a [`factory`](crate::Builder::factory), close wakes
+/// each of its tasks and each drops its future at its next poll, children included.
+/// Either way every child's future is dropped exactly once, inside its own context, on
+/// the runner's thread, before close returns.
+///
 /// # Panics
 ///
 /// Resumes the first panic of the body or a child, after every child is gone.
