@@ -69,9 +69,11 @@
 
 #[doc(inline)]
 pub use runner_core::{
-    Builder, Context, ContextVar, DEBUG_ENV, Handle, RunError, Runner, ShutdownRequested, Signal,
-    Task, TaskBuilder, TaskInfo, TaskKind, TaskList, TaskState, Token, UnhandledPanic, WaitsOn,
-    notify_ready, notify_status, run, shutdown_requested, spawn, spawn_local, tasks, unblock,
+    Builder, ChildOutcome, Context, ContextVar, DEBUG_ENV, Elapsed, Failure, GroupError, GroupTask,
+    Handle, RunError, Runner, ShutdownRequested, Signal, Task, TaskBuilder, TaskGroup, TaskInfo,
+    TaskKind, TaskList, TaskState, Timeout, Token, UnhandledPanic, WaitsOn, notify_ready,
+    notify_status, run, shutdown_requested, spawn, spawn_local, task_group, tasks, timeout,
+    timeout_at, try_task_group, unblock,
 };
 
 #[doc(inline)]

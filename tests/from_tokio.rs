@@ -54,11 +54,17 @@ async fn rows_without_features() {
     assert_eq!(first, "a");
 
     // tokio::task::JoinSet
-    let tasks: Vec<runner::Task<u32>> = (0..3).map(|i| runner::spawn(async move { i })).collect();
-    let mut sum = 0;
-    for task in tasks {
-        sum += task.await;
-    }
+    let sum = runner::task_group(|group| async move {
+        let children: Vec<_> = (0..3u32)
+            .map(|i| group.spawn(async move { Ok(i) }))
+            .collect();
+        let mut sum = 0;
+        for child in children {
+            sum += child.await.unwrap_or(0);
+        }
+        sum
+    })
+    .await;
     assert_eq!(sum, 3);
 
     // tokio::runtime::Builder
@@ -99,16 +105,11 @@ fn ctrl_c_row() {
 }
 
 #[runner::test(timeout = "60s")]
-async fn timeout_row_today() {
-    // tokio::time::timeout(d, fut), until `runner::timeout(d, fut)` lands: the note below
-    // the table.
+async fn timeout_row() {
+    // tokio::time::timeout(d, fut)
     let (d, fut) = (Duration::from_millis(1), std::future::pending::<u32>());
-    let out = runner::future::or(async { Some(fut.await) }, async {
-        runner::time::sleep(d).await;
-        None
-    })
-    .await;
-    assert_eq!(out, None);
+    let out = runner::timeout(d, fut).await;
+    assert!(out.is_err(), "runner::Elapsed");
 }
 
 #[cfg(feature = "net")]

@@ -412,6 +412,90 @@ mod timers {
     }
 }
 
+/// Task counts for the task-group benchmarks.
+const GROUP_COUNTS: [usize; 2] = [1_000, 100_000];
+
+/// Spawning into a task group against `runner::spawn`: `n` trivial tasks on one thread,
+/// all done by the end of the iteration.
+#[divan::bench_group(max_time = 1)]
+mod task_group {
+    use super::*;
+
+    /// `runner::spawn`, then await each handle (the baseline).
+    #[divan::bench(args = GROUP_COUNTS)]
+    fn runner_spawn(bencher: Bencher<'_, '_>, n: usize) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| runner.run(spawn_await!(n, runner::spawn, |t| t)));
+    }
+
+    /// `group.spawn` inside `runner::task_group`, then await each `GroupTask` (the same
+    /// shape as the baseline), the scope waiting for the children at the end.
+    #[divan::bench(args = GROUP_COUNTS)]
+    fn group_spawn_await(bencher: Bencher<'_, '_>, n: usize) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| {
+            runner.run(runner::task_group(|group| {
+                spawn_await!(
+                    n,
+                    move |f| group.spawn(async move { Ok(f.await) }),
+                    |t: runner::GroupTask<usize>| async move { t.await.unwrap_or(0) }
+                )
+            }))
+        });
+    }
+
+    /// `group.spawn` of `()` children, nothing awaited but the scope: asyncio's way.
+    #[divan::bench(args = GROUP_COUNTS)]
+    fn group_spawn(bencher: Bencher<'_, '_>, n: usize) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| {
+            runner.run(runner::task_group(|group| async move {
+                for i in 0..n {
+                    group.spawn(async move {
+                        divan::black_box(i);
+                    });
+                }
+            }))
+        });
+    }
+}
+
+/// The deadline of one timeout.
+const DEADLINE: Duration = Duration::from_millis(1);
+
+/// A 1 ms timeout around a future that never completes: the time per iteration minus 1 ms
+/// is how late it fires, against the timer it is built on.
+#[divan::bench_group(max_time = 1, sample_count = 200)]
+mod timeout {
+    use super::*;
+
+    /// `runner::timeout(1 ms, pending)`.
+    #[divan::bench]
+    fn runner_timeout(bencher: Bencher<'_, '_>) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| runner.run(runner::timeout(DEADLINE, std::future::pending::<()>())));
+    }
+
+    /// `async_io::Timer::after(1 ms)`: the timer tick `runner::timeout` rests on.
+    #[divan::bench]
+    fn async_io_timer(bencher: Bencher<'_, '_>) {
+        let mut runner = runner_with(1, false);
+        bencher.bench_local(|| runner.run(async_io::Timer::after(DEADLINE)));
+    }
+
+    /// `tokio::time::timeout(1 ms, pending)` on current_thread.
+    #[divan::bench]
+    fn tokio_timeout(bencher: Bencher<'_, '_>) {
+        let rt = super::tokio_current_thread();
+        bencher.bench_local(|| {
+            // Made inside the runtime: tokio's timer needs its context at construction.
+            rt.block_on(async {
+                tokio::time::timeout(DEADLINE, std::future::pending::<()>()).await
+            })
+        });
+    }
+}
+
 /// Blocking offloads per iteration in the unblock benchmarks.
 const OFFLOADS: usize = 10_000;
 

@@ -30,11 +30,13 @@ mod signal;
 mod spawn;
 mod task;
 mod task_builder;
+mod task_group;
 mod task_list;
 mod task_record;
 mod task_wrapper;
 mod thread_bound;
 mod thread_runner;
+mod timeout;
 #[cfg(feature = "tokio")]
 mod tokio_runtime;
 mod trie;
@@ -58,5 +60,9 @@ pub use signal::Signal;
 pub use spawn::{spawn, spawn_local, unblock};
 pub use task::Task;
 pub use task_builder::TaskBuilder;
+pub use task_group::{
+    ChildOutcome, Failure, GroupError, GroupTask, TaskGroup, task_group, try_task_group,
+};
 pub use task_list::{TaskInfo, TaskKind, TaskList, TaskState, WaitsOn, tasks};
+pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 pub use unhandled_panic::UnhandledPanic;
