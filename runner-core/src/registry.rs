@@ -390,6 +390,11 @@ impl Registry {
             .collect()
     }
 
+    /// The name of the entry with `key`, if it has one.
+    pub(crate) fn name_of(&self, key: Key) -> Option<Arc<str>> {
+        self.entries().slab.get(key as usize)?.name.clone()
+    }
+
     /// Calls `f` with the record of every task that has one (debug mode), under the lock:
     /// `f` must be quick and must not touch the registry.
     pub(crate) fn for_each_record(&self, mut f: impl FnMut(&TaskRecord)) {

@@ -219,16 +219,22 @@ impl<T> Drop for Task<T> {
         }
         // Close cancels tasks on purpose; the runner of this thread tells whether it is
         // closing (a handle dropped off any runner's thread is dropped by the program).
-        if self.debug
-            && !inner.is_finished()
-            && thread_runner::with_runner(|state, _, _| state.phase())
-                .is_none_or(|phase| phase == Phase::Running)
-        {
-            debug::report(format_args!(
-                "task spawned at {} was cancelled because its Task handle was dropped \
-                 while it was still running; await it, or call .detach() to let it run",
-                self.location
-            ));
+        if self.debug && !inner.is_finished() {
+            // The runner of this thread is the task's (debug mode registered it with its
+            // key), unless the handle travelled to another runner's thread.
+            let runner = thread_runner::with_runner(|state, _, _| {
+                (state.phase(), state.registry.name_of(self.key))
+            });
+            if runner
+                .as_ref()
+                .is_none_or(|(phase, _)| *phase == Phase::Running)
+            {
+                let label = Label::new(runner.and_then(|(_, name)| name), self.location);
+                debug::report(format_args!(
+                    "{label} was cancelled because its Task handle was dropped while it was \
+                     still running; await it, or call .detach() to let it run"
+                ));
+            }
         }
         // Cancels a running task; a finished task's output is dropped, which reports an
         // unobserved panic.

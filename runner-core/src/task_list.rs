@@ -8,7 +8,8 @@
 //! In debug mode the list holds every task: its id, name, spawn location, parent, age,
 //! state, polls and busy time, and what it waits on. With debug mode off, the runner keeps no
 //! per-task record (that is what keeps a spawn cheap), and the list holds only what the
-//! runner tracks anyway: every blocking job, the tasks that asked for
+//! runner tracks anyway: every blocking job, every task named with
+//! [`TaskBuilder::name`](crate::TaskBuilder::name), the tasks that asked for
 //! [`shutdown_requested`](crate::shutdown_requested), and, on a shared executor, the tasks
 //! that waited; their state is not known.
 

@@ -113,6 +113,14 @@ impl<F: Future> TaskWrapper<F> {
                     let waker = Waker::from(record.clone());
                     (record, waker)
                 });
+            } else if link.name.is_some() {
+                // A named task is listed with debug mode off too (without a record): naming
+                // it is asking to see it.
+                let (key, _) = state.registry.register(Registration {
+                    name: link.name.clone(),
+                    ..Registration::new(location, Kind::Task)
+                });
+                link.key = Some(key);
             }
             link
         });
