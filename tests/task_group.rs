@@ -181,6 +181,13 @@ async fn until(count: &AtomicUsize, n: usize) {
 /// is polled again.
 #[runner::test]
 async fn cancellation_of_the_owner_cancels_the_body_and_every_child() {
+    /// Marks the moment the cancellation takes effect: the body is dropped with the scope.
+    struct SetOnDrop(Arc<AtomicBool>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
     let dropped = counter();
     let polls_after = counter();
     let cancelled = Arc::new(AtomicBool::new(false));
@@ -195,16 +202,19 @@ async fn cancellation_of_the_owner_cancels_the_body_and_every_child() {
                 });
             }
             let _guard = Dropped(d);
+            let _cancelled = SetOnDrop(c);
             sleep(10_000).await;
         })
         .await;
     });
     sleep(20).await;
     assert!(!owner.is_finished());
-    cancelled.store(true, Ordering::SeqCst);
+    // Dropping the handle cancels the owner at the executor's next turn; from the moment its
+    // scope is dropped (the body with it), no child is polled again.
     drop(owner);
     until(&dropped, 6).await;
     sleep(20).await;
+    assert!(cancelled.load(Ordering::SeqCst));
     assert_eq!(dropped.load(Ordering::SeqCst), 6);
     assert_eq!(polls_after.load(Ordering::SeqCst), 0);
 }
