@@ -25,7 +25,8 @@
 //!
 //! Inside: [`spawn`], [`spawn_local`] and [`unblock`] return a [`Task`]; context variables
 //! ([`ContextVar`], [`Context`]) follow every task; [`shutdown_requested`] lets a task clean
-//! up during close; [`time`] sleeps and ticks.
+//! up during close; [`time`] sleeps and ticks; [`task_group`] and [`timeout`] give structure;
+//! [`tasks`] shows what every task is doing (name them with [`TaskBuilder`]).
 //!
 //! # Features
 //!

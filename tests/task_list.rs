@@ -371,3 +371,38 @@ fn many_tasks_listed_once_each() {
         let _ = Arc::new(());
     });
 }
+
+#[test]
+fn the_task_dump_example_shows_each_state() {
+    // target/debug/deps/<test binary> → target/debug/examples/task_dump
+    let mut binary = std::env::current_exe().expect("test binary path");
+    binary.pop();
+    binary.pop();
+    binary.push("examples/task_dump");
+    let output = std::process::Command::new(&binary)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", binary.display()));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    for expected in [
+        "5 task(s), 1 blocking job(s)",
+        "waits on task #",
+        "waits on job #",
+        "shutdown_requested()",
+        "stuck (examples/task_dump.rs:",
+        "│   └── #",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} in:\n{stdout}");
+    }
+    let stuck = stdout
+        .lines()
+        .find(|line| line.contains(" stuck ") && line.starts_with('#'))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(stuck.contains("running on "), "{stuck}");
+    // Debug mode's watchdog named the stuck poll while it ran (1.5 s > 10 x 100 ms).
+    assert!(
+        stderr.contains("poll still running: the task `stuck`"),
+        "{stderr}"
+    );
+}
