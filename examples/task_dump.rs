@@ -49,6 +49,8 @@ async fn main() {
     });
 
     runner::time::sleep(Duration::from_millis(600)).await;
-    monitor.join().expect("the monitoring thread printed the dump");
+    monitor
+        .join()
+        .expect("the monitoring thread printed the dump");
     drop((server, checksum, stuck, flusher));
 }

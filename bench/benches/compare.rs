@@ -417,6 +417,41 @@ const GROUP_COUNTS: [usize; 2] = [1_000, 100_000];
 
 /// Spawning into a task group against `runner::spawn`: `n` trivial tasks on one thread,
 /// all done by the end of the iteration.
+/// The task list (issue 13): a snapshot of 10,000 idle tasks, and printing it. Target: under
+/// 50 ms for the dump (snapshot + table + tree) in debug mode.
+#[divan::bench_group(max_time = 3, sample_count = 20)]
+mod task_list {
+    use super::*;
+
+    const IDLE: usize = 10_000;
+
+    fn with_idle_tasks(debug: bool, measure: impl FnOnce(&runner::Handle)) {
+        let mut runner = runner_with(1, debug);
+        let handle = runner.handle();
+        runner.run(async {
+            for _ in 0..IDLE {
+                runner::spawn(std::future::pending::<()>()).detach();
+            }
+            futures_lite::future::yield_now().await;
+            measure(&handle);
+        });
+    }
+
+    /// `Handle::tasks()` over 10,000 idle tasks, debug mode on: the snapshot only.
+    #[divan::bench]
+    fn snapshot_10k_idle(bencher: Bencher<'_, '_>) {
+        with_idle_tasks(true, |handle| bencher.bench_local(|| handle.tasks()));
+    }
+
+    /// The whole dump: the snapshot, then the table and the tree as text.
+    #[divan::bench]
+    fn dump_10k_idle(bencher: Bencher<'_, '_>) {
+        with_idle_tasks(true, |handle| {
+            bencher.bench_local(|| handle.tasks().to_string().len())
+        });
+    }
+}
+
 #[divan::bench_group(max_time = 1)]
 mod task_group {
     use super::*;

@@ -13,6 +13,7 @@
 //! [`shutdown_requested`](crate::shutdown_requested), and, on a shared executor, the tasks
 //! that waited; their state is not known.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::panic::Location;
 use std::sync::Arc;
@@ -205,27 +206,38 @@ impl TaskList {
     /// The await cycles: tasks that each await the next one's handle, the last one the
     /// first's. Each cycle is listed once, starting from its smallest id.
     pub fn cycles(&self) -> Vec<Vec<u64>> {
-        let next = |id: u64| match self.get(id)?.waits_on? {
-            WaitsOn::Task(next) => Some(next),
-            _ => None,
-        };
+        // Each task awaits at most one other: the edges are a map, followed from each task.
+        let awaits: HashMap<u64, u64> = self
+            .tasks
+            .iter()
+            .filter_map(|task| match task.waits_on? {
+                WaitsOn::Task(next) => Some((task.id, next)),
+                _ => None,
+            })
+            .collect();
+        // Linear: each task is walked once; a walk that meets its own path found a cycle.
+        let mut done: HashSet<u64> = HashSet::new();
         let mut cycles = Vec::new();
-        for task in &self.tasks {
-            let mut path = vec![task.id];
-            let mut at = task.id;
-            while let Some(following) = next(at) {
-                if following == task.id {
-                    if path.iter().all(|&id| id >= task.id) {
-                        cycles.push(path);
-                    }
+        for task in self.sorted() {
+            let mut path: Vec<u64> = Vec::new();
+            let mut on_path: HashMap<u64, usize> = HashMap::new();
+            let mut at = Some(task.id);
+            while let Some(id) = at {
+                if done.contains(&id) {
                     break;
                 }
-                if path.contains(&following) || path.len() > self.tasks.len() {
+                if let Some(&start) = on_path.get(&id) {
+                    let mut cycle = path[start..].to_vec();
+                    let smallest = (0..cycle.len()).min_by_key(|&i| cycle[i]).unwrap_or(0);
+                    cycle.rotate_left(smallest);
+                    cycles.push(cycle);
                     break;
                 }
-                path.push(following);
-                at = following;
+                on_path.insert(id, path.len());
+                path.push(id);
+                at = awaits.get(&id).copied();
             }
+            done.extend(path);
         }
         cycles
     }
@@ -325,19 +337,21 @@ impl fmt::Display for Table<'_> {
             }
         }
         let line = |f: &mut fmt::Formatter<'_>, cells: &[&str]| -> fmt::Result {
-            let mut text = String::new();
+            let last = cells.len() - 1;
             for (index, cell) in cells.iter().enumerate() {
-                if index + 1 == cells.len() {
-                    text.push_str(cell);
+                if index == last {
+                    f.write_str(cell)?;
                 } else {
-                    let _ = write!(text, "{cell:<width$}  ", width = widths[index]);
+                    f.write_str(cell)?;
+                    let padding = widths[index] + 2 - cell.chars().count();
+                    write!(f, "{:padding$}", "")?;
                 }
             }
-            writeln!(f, "{}", text.trim_end())
+            f.write_char('\n')
         };
         line(f, &header)?;
         for row in &rows {
-            let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+            let cells: [&str; 8] = std::array::from_fn(|index| row[index].as_str());
             line(f, &cells)?;
         }
         Ok(())
@@ -348,43 +362,45 @@ struct Tree<'a>(&'a TaskList);
 
 impl fmt::Display for Tree<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = self.0;
-        let tasks: Vec<&TaskInfo> = list
+        let tasks: Vec<&TaskInfo> = self
+            .0
             .sorted()
             .into_iter()
             .filter(|task| task.kind == TaskKind::Task)
             .collect();
-        let is_listed = |id: u64| tasks.iter().any(|task| task.id == id);
-        let roots: Vec<&TaskInfo> = tasks
-            .iter()
-            .copied()
-            .filter(|task| !task.parent.is_some_and(is_listed))
-            .collect();
-        fn node(
-            f: &mut fmt::Formatter<'_>,
-            tasks: &[&TaskInfo],
-            task: &TaskInfo,
-            prefix: &str,
-            last: bool,
-        ) -> fmt::Result {
-            let branch = if last { "└── " } else { "├── " };
-            writeln!(f, "{prefix}{branch}{}", node_text(task))?;
-            let children: Vec<&TaskInfo> = tasks
-                .iter()
-                .copied()
-                .filter(|child| child.parent == Some(task.id))
-                .collect();
-            let prefix = format!("{prefix}{}", if last { "    " } else { "│   " });
-            for (index, child) in children.iter().enumerate() {
-                node(f, tasks, child, &prefix, index + 1 == children.len())?;
-            }
-            Ok(())
+        // Children by parent, in id order; a task whose parent is not listed is a root.
+        let listed: HashSet<u64> = tasks.iter().map(|task| task.id).collect();
+        let mut children: HashMap<Option<u64>, Vec<&TaskInfo>> = HashMap::new();
+        for task in &tasks {
+            let parent = task.parent.filter(|parent| listed.contains(parent));
+            children.entry(parent).or_default().push(task);
         }
         writeln!(f, "runner")?;
-        for (index, root) in roots.iter().enumerate() {
-            node(f, &tasks, root, "", index + 1 == roots.len())?;
+        // Depth-first, without recursion (a deep chain of spawns must not overflow): each
+        // stack entry is a task and the prefix of its line.
+        let mut stack: Vec<(&TaskInfo, String, bool)> = Vec::new();
+        push_children(&mut stack, &children, None, "");
+        while let Some((task, prefix, last)) = stack.pop() {
+            let branch = if last { "└── " } else { "├── " };
+            writeln!(f, "{prefix}{branch}{}", node_text(task))?;
+            let deeper = format!("{prefix}{}", if last { "    " } else { "│   " });
+            push_children(&mut stack, &children, Some(task.id), &deeper);
         }
         Ok(())
+    }
+}
+
+/// Pushes the children of `of` on `stack`, the first on top.
+fn push_children<'t>(
+    stack: &mut Vec<(&'t TaskInfo, String, bool)>,
+    children: &HashMap<Option<u64>, Vec<&'t TaskInfo>>,
+    of: Option<u64>,
+    prefix: &str,
+) {
+    if let Some(kids) = children.get(&of) {
+        for (index, kid) in kids.iter().enumerate().rev() {
+            stack.push((kid, prefix.to_owned(), index + 1 == kids.len()));
+        }
     }
 }
 
@@ -470,5 +486,58 @@ impl fmt::Display for Label {
             Some(name) => write!(f, "task `{name}` spawned at {}", self.location),
             None => write!(f, "task spawned at {}", self.location),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: u64, waits_on: Option<u64>) -> TaskInfo {
+        TaskInfo {
+            id,
+            name: None,
+            location: Location::caller(),
+            kind: TaskKind::Task,
+            parent: None,
+            age: Duration::ZERO,
+            state: TaskState::Unknown,
+            cleaning_up: false,
+            polls: None,
+            busy: None,
+            waits_on: waits_on.map(WaitsOn::Task),
+        }
+    }
+
+    #[test]
+    fn cycles_are_found_once_each_from_their_smallest_id_and_tails_are_left_out() {
+        // 1 → 2 → 3 → 1 is a cycle; 4 → 2 leads into it; 5 → 6 → 5 another; 7 → nothing.
+        let list = TaskList {
+            tasks: vec![
+                task(3, Some(1)),
+                task(1, Some(2)),
+                task(2, Some(3)),
+                task(4, Some(2)),
+                task(6, Some(5)),
+                task(5, Some(6)),
+                task(7, None),
+                task(8, Some(99)),
+            ],
+            complete: true,
+        };
+        assert_eq!(list.cycles(), vec![vec![1, 2, 3], vec![5, 6]]);
+    }
+
+    #[test]
+    fn a_long_chain_is_walked_in_linear_time() {
+        let n = 100_000;
+        let tasks = (0..n)
+            .map(|id| task(id, (id + 1 < n).then_some(id + 1)))
+            .collect();
+        let list = TaskList {
+            tasks,
+            complete: true,
+        };
+        assert!(list.cycles().is_empty());
     }
 }
