@@ -319,6 +319,17 @@ fn split_inner_attributes(body: &Group) -> (Vec<TokenStream>, Group) {
 mod tests {
     use super::*;
 
+    /// The expansion of `#[runner::main(args)] async fn main() {}`.
+    fn expand_main(args: TokenStream) -> String {
+        expand(
+            Kind::Main,
+            args,
+            quote!(
+                async fn main() {}
+            ),
+        )
+    }
+
     fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> String {
         entry(kind, args, item).to_string()
     }
@@ -357,36 +368,18 @@ mod tests {
 
     #[test]
     fn signals_become_handle_signals() {
-        let out = expand(
-            Kind::Main,
-            quote!(signals = [SIGTERM]),
-            quote!(
-                async fn main() {}
-            ),
-        );
+        let out = expand_main(quote!(signals = [SIGTERM]));
         assert!(
             out.contains(". handle_signals ([:: runner :: Signal :: Terminate])"),
             "{out}"
         );
-        let out = expand(
-            Kind::Main,
-            quote!(signals = []),
-            quote!(
-                async fn main() {}
-            ),
-        );
+        let out = expand_main(quote!(signals = []));
         assert!(out.contains(". handle_signals ([])"), "{out}");
     }
 
     #[test]
     fn tokio_option_is_the_builder_setter() {
-        let off = expand(
-            Kind::Main,
-            quote!(tokio = false),
-            quote!(
-                async fn main() {}
-            ),
-        );
+        let off = expand_main(quote!(tokio = false));
         assert!(off.contains(". tokio (false)"), "{off}");
         let bare = expand(
             Kind::Test,
@@ -396,24 +389,12 @@ mod tests {
             ),
         );
         assert!(bare.contains(". tokio (true)"), "{bare}");
-        let wrong = expand(
-            Kind::Main,
-            quote!(tokio = "no"),
-            quote!(
-                async fn main() {}
-            ),
-        );
+        let wrong = expand_main(quote!(tokio = "no"));
         assert!(
             wrong.contains("`tokio` expects `true` or `false`"),
             "{wrong}"
         );
-        let twice = expand(
-            Kind::Main,
-            quote!(tokio, tokio),
-            quote!(
-                async fn main() {}
-            ),
-        );
+        let twice = expand_main(quote!(tokio, tokio));
         assert!(twice.contains("compile_error"), "{twice}");
     }
 
@@ -482,13 +463,7 @@ mod tests {
     #[test]
     fn errors_keep_the_function() {
         // A bad option: the function is still expanded, with the error beside it.
-        let out = expand(
-            Kind::Main,
-            quote!(threads = 0),
-            quote!(
-                async fn main() {}
-            ),
-        );
+        let out = expand_main(quote!(threads = 0));
         assert!(out.contains("run_main"), "{out}");
         assert!(out.contains("compile_error"), "{out}");
         assert!(!out.contains(".threads"), "{out}");
