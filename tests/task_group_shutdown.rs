@@ -2,6 +2,8 @@
 //! destructor runs exactly once before close returns, and a child that awaited
 //! `shutdown_requested()` gets the grace like any task.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -124,4 +126,52 @@ fn a_child_that_awaits_shutdown_requested_gets_the_grace() {
     runner.close();
     assert!(flushed.load(Ordering::SeqCst));
     assert_eq!(*counts.drops.lock().unwrap(), [1]);
+}
+
+struct PanicOnDrop;
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("destructor of a cancelled child");
+    }
+}
+
+/// A child of a scope that a timeout dropped panics in its destructor when it is cancelled:
+/// the panic goes into the abandoned group and is never reported.
+#[test]
+fn destructor_panic_of_child_of_dropped_scope_is_reported() {
+    if common::is_child() {
+        runner::Runner::builder().debug(false).build().run(async {
+            let scoped = runner::timeout(
+                Duration::from_millis(20),
+                runner::task_group(|group| async move {
+                    group.spawn(async {
+                        let _guard = PanicOnDrop;
+                        std::future::pending::<()>().await;
+                    });
+                    std::future::pending::<()>().await
+                }),
+            )
+            .await;
+            assert!(scoped.is_err());
+            // Let the cancelled child be polled and dropped.
+            runner::time::sleep(Duration::from_millis(50)).await;
+        });
+        println!("END");
+        return;
+    }
+    let out = common::run_child(
+        "destructor_panic_of_child_of_dropped_scope_is_reported",
+        &[],
+    );
+    let stderr = common::stderr_of(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("END"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("[runner] ") && l.contains("destructor of a cancelled child")),
+        "the destructor panic was not reported; stderr:\n{stderr}"
+    );
 }

@@ -17,6 +17,7 @@ use crate::context::{self, Context};
 use crate::debug;
 use crate::drive;
 use crate::error::{self, RunError};
+use crate::guard::OnDrop;
 use crate::handle::Handle;
 use crate::live::Live;
 use crate::notify;
@@ -484,6 +485,16 @@ impl<F: Future> Future for Main<'_, F> {
             record.poll_started(now, None);
             now
         });
+        // A poll that unwinds still ends in the record: the runner stays usable after a
+        // panic of its main future, and the watchdog must not see a poll still running.
+        let ended = std::cell::Cell::new(false);
+        let _unwinding = OnDrop::new(|| {
+            if let (false, Some(started), Some(record)) =
+                (ended.get(), started, &this.state.main_record)
+            {
+                record.poll_ended(started);
+            }
+        });
         let mut future = this.future;
         let polled = this.context.run(|| {
             let polled = match future.as_mut().as_pin_mut() {
@@ -496,6 +507,7 @@ impl<F: Future> Future for Main<'_, F> {
             }
             polled
         });
+        ended.set(true);
         if let (Some(started), Some(record)) = (started, &this.state.main_record) {
             let took = record.poll_ended(started);
             if took > this.state.slow_poll_threshold {

@@ -309,17 +309,28 @@ impl Registry {
     /// Waits for blocking jobs, at most `timeout`; false when some are still running then.
     pub(crate) fn wait_for_jobs(&self, timeout: Duration) -> bool {
         let mut entries = self.entries();
-        let deadline = Instant::now() + timeout;
+        if entries.live_jobs == 0 {
+            return true;
+        }
+        // A timeout too long to be a deadline (`Duration::MAX`) waits for ever.
+        let deadline = Instant::now().checked_add(timeout);
         while entries.live_jobs > 0 {
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            entries = self
-                .jobs_done
-                .wait_timeout(entries, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            entries = match deadline {
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    self.jobs_done
+                        .wait_timeout(entries, deadline - now)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+                None => self
+                    .jobs_done
+                    .wait(entries)
+                    .unwrap_or_else(PoisonError::into_inner),
+            };
         }
         true
     }

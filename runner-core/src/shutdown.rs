@@ -69,11 +69,15 @@ pub(crate) fn close(live: Live) {
         }
     }
     if state.registry.awaiting_shutdown() > 0 {
-        let deadline = Instant::now() + shutdown_grace;
+        // A grace too long to be a deadline (`Duration::MAX`) waits for the cleanups.
+        let deadline = Instant::now().checked_add(shutdown_grace);
         drive::block_on(
             executors(),
             future::or(state.registry.cleanup_done(), async move {
-                async_io::Timer::at(deadline).await;
+                match deadline {
+                    Some(deadline) => async_io::Timer::at(deadline).await,
+                    None => async_io::Timer::never().await,
+                };
             }),
         );
         if state.registry.awaiting_shutdown() > 0 {

@@ -218,6 +218,26 @@ struct GroupState<E> {
     inner: Mutex<Inner<E>>,
 }
 
+impl<E> Drop for GroupState<E> {
+    fn drop(&mut self) {
+        // A scope that completes takes the panic to resume it; one still here belonged to a
+        // scope that was dropped before its children were gone (a timeout around it, say):
+        // nobody will see it, so it is reported, as an unobserved task panic is.
+        let inner = self
+            .inner
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(payload) = inner.panic.take() {
+            debug::report(format_args!(
+                "a child of the task group opened at {} panicked after its scope was dropped, \
+                 and nobody awaited it: {}",
+                self.location,
+                debug::panic_message(&*payload)
+            ));
+        }
+    }
+}
+
 struct Inner<E> {
     errors: Vec<Failure<E>>,
     /// The first panic; later ones are reported and dropped.

@@ -155,10 +155,15 @@ pub(crate) fn enter_task(
     })
 }
 
+#[inline]
 pub(crate) fn leave_task(entered: Option<TaskEntered>) {
-    let Some(entered) = entered else {
-        return;
-    };
+    if let Some(entered) = entered {
+        leave_task_slow(entered);
+    }
+}
+
+#[cold]
+fn leave_task_slow(entered: TaskEntered) {
     let left = RUNNERS.with(|runners| {
         let mut runners = runners.borrow_mut();
         let task = entered

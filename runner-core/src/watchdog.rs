@@ -47,13 +47,14 @@ fn run() {
         };
         let now = Instant::now();
         for state in runners {
-            look_at(&state, now);
+            // One runner's trouble must not stop the watchdog for the others.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| look_at(&state, now)));
         }
     }
 }
 
 fn look_at(state: &RunnerState, now: Instant) {
-    let limit = state.slow_poll_threshold * HUNG_POLL_FACTOR;
+    let limit = state.slow_poll_threshold.saturating_mul(HUNG_POLL_FACTOR);
     let mut hung = Vec::new();
     let mut check = |record: &TaskRecord, what: Option<Label>| {
         if let Some((for_, thread)) = record.running_for(now)
