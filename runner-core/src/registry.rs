@@ -170,6 +170,7 @@ impl Registry {
             waker,
             record,
         } = new;
+        let since = Instant::now();
         let mut entries = self.entries();
         if kind == Kind::Job {
             // Checked under the lock: close reads the job count under it too.
@@ -186,14 +187,14 @@ impl Registry {
             let parent = parent
                 .and_then(|key| entries.slab.get(key as usize))
                 .map(|entry| entry.id);
-            Arc::new(TaskRecord::new(name.clone(), location, parent))
+            Arc::new(TaskRecord::new(name.clone(), location, parent, since))
         });
         let key = entries.slab.insert(Entry {
             id,
             location,
             name,
             kind,
-            since: Instant::now(),
+            since,
             waker,
             awaits_shutdown: false,
             record: record.clone(),
@@ -399,6 +400,13 @@ impl Registry {
                 }
             })
             .collect()
+    }
+
+    /// The task with entry `key` waits on `awaited` (debug mode: noted in its record).
+    pub(crate) fn note_awaited(&self, key: Key, awaited: Awaited) {
+        if let Some(record) = self.entries().slab.get(key as usize).and_then(|e| e.record.as_ref()) {
+            record.awaits(awaited);
+        }
     }
 
     /// The name of the entry with `key`, if it has one.

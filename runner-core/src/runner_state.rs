@@ -3,7 +3,7 @@
 
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_executor::Executor;
 
@@ -60,7 +60,7 @@ impl RunnerState {
             unhandled_panics: UnhandledPanics::new(settings.unhandled_panic),
             main_record: settings
                 .debug
-                .then(|| TaskRecord::new(None, std::panic::Location::caller(), None)),
+                .then(|| TaskRecord::new(None, std::panic::Location::caller(), None, Instant::now())),
             runner_thread: AtomicU64::new(0),
         }
     }

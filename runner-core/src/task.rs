@@ -190,7 +190,7 @@ impl<T> Future for Task<T> {
                         Kind::Task => Awaited::Task(self.key),
                         Kind::Job => Awaited::Job(self.key),
                     };
-                    thread_runner::with_polled_record(|record| record.awaits(awaited));
+                    thread_runner::note_awaited(awaited);
                 }
                 return Poll::Pending;
             }

@@ -92,12 +92,13 @@ impl TaskRecord {
         name: Option<Arc<str>>,
         location: &'static Location<'static>,
         parent: Option<u64>,
+        spawned_at: Instant,
     ) -> TaskRecord {
         TaskRecord {
             name,
             location,
             parent,
-            spawned_at: Instant::now(),
+            spawned_at,
             activity: AtomicU8::new(Activity::Scheduled as u8),
             since: AtomicU64::new(0),
             thread: AtomicU64::new(0),

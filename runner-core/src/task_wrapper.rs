@@ -158,27 +158,23 @@ impl<F: Future> Future for TaskWrapper<F> {
         }
         // Debug mode: the poll is noted in the task's record, and the future is polled with
         // the record's waker, which marks the task scheduled when woken.
-        let (started, record_waker) =
-            match this.link.as_deref().and_then(|link| link.record.as_ref()) {
-                Some((record, waker)) => {
-                    let now = Instant::now();
-                    record.poll_started(now, Some(cx.waker()));
-                    (Some(now), Some(waker.clone()))
-                }
-                None => (None, None),
-            };
-        let known_key = this.link.as_deref().and_then(|link| link.key);
+        let link = this.link.as_deref();
+        let record_waker = link.and_then(|link| link.record.as_ref()).map(|(record, waker)| {
+            let now = Instant::now();
+            record.poll_started(now, Some(cx.waker()));
+            (now, waker)
+        });
+        let started = record_waker.map(|(now, _)| now);
+        let known_key = link.and_then(|link| link.key);
         let marker = PolledTask {
             key: known_key,
             location: this.location,
         };
-        let task_runner = this.link.as_deref().and_then(|link| {
-            thread_runner::enter_task(&link.state, link.record.as_ref().map(|(record, _)| record))
-        });
+        let task_runner = link.and_then(|link| thread_runner::enter_task(&link.state));
         let mut future = this.future.as_mut();
         let (polled, key) = poll_in_task(this.context, marker, || {
-            let polled = future.as_mut().as_pin_mut().map(|f| match &record_waker {
-                Some(waker) => f.poll(&mut TaskCx::from_waker(waker)),
+            let polled = future.as_mut().as_pin_mut().map(|f| match record_waker {
+                Some((_, waker)) => f.poll(&mut TaskCx::from_waker(waker)),
                 None => f.poll(cx),
             });
             if let Some(Poll::Ready(_)) = polled {

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use async_executor::Executor;
 
 use crate::drive::LocalSide;
+use crate::poll_state;
 use crate::runner_state::RunnerState;
-use crate::task_record::TaskRecord;
+use crate::task_record::Awaited;
 
 struct ThreadRunner {
     state: Arc<RunnerState>,
@@ -30,8 +31,6 @@ struct Runners {
     thread: Option<ThreadRunner>,
     /// The runner of the task being polled, when it is not this thread's (see module docs).
     task: Option<Arc<RunnerState>>,
-    /// Debug mode: the record of the task being polled, which notes what it waits on.
-    record: Option<Arc<TaskRecord>>,
 }
 
 thread_local! {
@@ -39,7 +38,6 @@ thread_local! {
         RefCell::new(Runners {
             thread: None,
             task: None,
-            record: None,
         })
     };
 }
@@ -128,29 +126,20 @@ pub(crate) fn with_runner<R>(
 
 /// What [`enter_task`] replaced, for [`leave_task`] to put back.
 pub(crate) struct TaskEntered {
-    task: Option<Option<Arc<RunnerState>>>,
-    record: Option<Arc<TaskRecord>>,
+    task: Option<Arc<RunnerState>>,
 }
 
-/// While a task of `state` (with `record`, in debug mode) is polled here: the runner
-/// [`runner_state`] answers, unless `state` is this thread's runner anyway, and the record
-/// [`with_polled_record`] gives. `None` when nothing changed.
-pub(crate) fn enter_task(
-    state: &Arc<RunnerState>,
-    record: Option<&Arc<TaskRecord>>,
-) -> Option<TaskEntered> {
+/// While a task of `state` is polled here: the runner [`runner_state`] answers, unless
+/// `state` is this thread's runner anyway (then `None`: nothing changed).
+pub(crate) fn enter_task(state: &Arc<RunnerState>) -> Option<TaskEntered> {
     RUNNERS.with(|runners| {
         let mut runners = runners.borrow_mut();
         let is_threads = runners
             .thread
             .as_ref()
             .is_some_and(|runner| Arc::ptr_eq(&runner.state, state));
-        if is_threads && record.is_none() {
-            return None;
-        }
-        Some(TaskEntered {
-            task: (!is_threads).then(|| runners.task.replace(state.clone())),
-            record: std::mem::replace(&mut runners.record, record.cloned()),
+        (!is_threads).then(|| TaskEntered {
+            task: runners.task.replace(state.clone()),
         })
     })
 }
@@ -164,22 +153,18 @@ pub(crate) fn leave_task(entered: Option<TaskEntered>) {
 
 #[cold]
 fn leave_task_slow(entered: TaskEntered) {
-    let left = RUNNERS.with(|runners| {
-        let mut runners = runners.borrow_mut();
-        let task = entered
-            .task
-            .map(|previous| std::mem::replace(&mut runners.task, previous));
-        let record = std::mem::replace(&mut runners.record, entered.record);
-        (task, record)
-    });
+    let left = RUNNERS.with(|runners| std::mem::replace(&mut runners.borrow_mut().task, entered.task));
     drop(left);
 }
 
-/// Calls `f` with the record of the task being polled here, in debug mode.
-pub(crate) fn with_polled_record(f: impl FnOnce(&TaskRecord)) {
-    RUNNERS.with(|runners| {
-        if let Some(record) = &runners.borrow().record {
-            f(record);
-        }
-    });
+/// Notes, in debug mode, that the task being polled here waits on `awaited` (until its next
+/// poll): its record is found through its registry key, in its runner's registry.
+#[cold]
+pub(crate) fn note_awaited(awaited: Awaited) {
+    let Some(key) = poll_state::with_polled_task(|task| task.and_then(|task| task.key)) else {
+        return;
+    };
+    if let Some(state) = runner_state() {
+        state.registry.note_awaited(key, awaited);
+    }
 }
