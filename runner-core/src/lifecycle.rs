@@ -169,7 +169,7 @@ impl Runner {
     /// ```
     #[track_caller]
     pub fn run<F: Future>(&mut self, future: F) -> F::Output {
-        let ended = self.run_inner(future, None);
+        let ended = self.run_inner(future, None, true);
         self.output_or_panic(ended)
     }
 
@@ -195,7 +195,7 @@ impl Runner {
     /// });
     /// ```
     pub fn try_run<F: Future>(&mut self, future: F) -> Result<F::Output, RunError> {
-        self.run_inner(future, None)
+        self.run_inner(future, None, false)
     }
 
     /// Like [`run`](Runner::run), but runs `future` inside `context` instead of the runner's
@@ -218,7 +218,7 @@ impl Runner {
     /// ```
     #[track_caller]
     pub fn run_with_context<F: Future>(&mut self, future: F, context: &Context) -> F::Output {
-        let ended = self.run_inner(future, Some(context));
+        let ended = self.run_inner(future, Some(context), true);
         self.output_or_panic(ended)
     }
 
@@ -235,10 +235,13 @@ impl Runner {
         }
     }
 
+    /// `signal_ends_process`: `run` and `run_with_context`, which end the process after a
+    /// signal, rather than `try_run`, which returns.
     fn run_inner<F: Future>(
         &mut self,
         future: F,
         context: Option<&Context>,
+        signal_ends_process: bool,
     ) -> Result<F::Output, RunError> {
         if thread_runner::is_running() {
             return Err(RunError::Nested);
@@ -250,7 +253,7 @@ impl Runner {
         let signals = if live.signals.is_empty() {
             None
         } else {
-            signal::install(live.signals, state.debug)
+            signal::install(live.signals, state.debug, state)
         };
         if state.debug {
             // For the watchdog's reports: which thread is the runner's own.
@@ -299,8 +302,15 @@ impl Runner {
         #[cfg(feature = "tokio")]
         drop(tokio_entered);
         drop(entered);
-        // The signals take their default action again from here on.
-        drop(signals);
+        // The signals take their default action again from here on; unless a signal ended a
+        // `run`, which closes the runner and ends the process: until then a second signal
+        // prints what close waits on (see `signal`).
+        match signals {
+            Some(guard) if signal_ends_process && matches!(ended, Err(Err(_))) => {
+                guard.keep_until_exit()
+            }
+            other => drop(other),
+        }
         match ended {
             Ok(output) => Ok(output),
             // UnhandledPanic::ShutdownRunner: a task panicked and nobody awaited it.
