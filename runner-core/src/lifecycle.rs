@@ -149,11 +149,19 @@ impl Runner {
     /// dropped here), closes the runner (the whole [`# Shutdown`](Runner#shutdown)
     /// sequence), flushes stdout and stderr, and ends the process by SIGINT's default action,
     /// as interrupted: a shell sees status 130. `run` does not return then. A second Ctrl-C
-    /// during the shutdown ends the process at once. Outside `run`, SIGINT has its default
-    /// action. [`try_run`](Runner::try_run) returns instead.
+    /// during the shutdown ends the process at once, after printing on stderr what the
+    /// shutdown was still waiting on: the runner's [task list](crate::TaskList), which names
+    /// each task and where it was spawned (printed within half a second, or not at all: the
+    /// process ends anyway). Outside `run`, SIGINT has its default action.
+    /// [`try_run`](Runner::try_run) returns instead.
     ///
     /// SIGTERM takes the same path and the process ends as terminated by SIGTERM (status
     /// 143); [`handle_signals`](Builder::handle_signals) chooses which signals are handled.
+    ///
+    /// In debug mode, SIGQUIT (`Ctrl-\`) prints the task list on stderr and the program goes
+    /// on, as the JVM prints its thread dump; under the same rules (main thread, only while
+    /// `run` runs, only if the program left SIGQUIT at its default). Without debug mode,
+    /// SIGQUIT keeps its default action (a core dump, status 131).
     ///
     /// # Panics
     ///

@@ -1,5 +1,7 @@
 //! Ctrl-C (SIGINT) and SIGTERM while `run` runs: cancel the main future, shut down, end the
-//! process as the signal's default action would.
+//! process as the signal's default action would. A second one prints what the shutdown was
+//! waiting on, then ends the process at once; SIGQUIT (`Ctrl-\`) in debug mode prints the
+//! task list and the program goes on.
 //!
 //! # How
 //!
@@ -11,20 +13,51 @@
 //! 1. `flag::register_conditional_default(S, default_action[S])`: when `default_action[S]` is
 //!    set, `S`'s default action is carried out (handler reset to `SIG_DFL`, signal raised
 //!    again): the process ends exactly as if no handler were installed.
-//! 2. `flag::register(S, default_action[T])` for every signal `T` the runner knows: arms
-//!    step 1 for the next signal of any kind, so a second signal (SIGINT after SIGTERM, or
-//!    the same one again) during the shutdown ends the process at once, even if the runner's
-//!    thread is stuck.
-//! 3. `flag::register(S, arrived[S])` and `low_level::pipe::register`: record the signal and
+//! 2. `flag::register(S, arrived[S])` and `low_level::pipe::register`: record the signal and
 //!    write a byte to a socket pair (one for all signals) whose read end is an
 //!    `async_io::Async`, which wakes the runner through its reactor.
+//! 3. The same into a second socket pair (`dump_arrived[S]`, `dumps`), read by the watcher
+//!    thread below.
 //!
 //! "Installing" the handlers for one `run` is then an atomic store per signal: clear
 //! `default_action[S]` when `run` starts, set it again when `run` ends ([`Guard`]). Outside
 //! `run`, and for a signal this run does not handle, step 1 makes the signal behave as
 //! `SIG_DFL` does, which is how the previous disposition is restored: `signal-hook-registry`
 //! never removes its trampoline, and once installed, a trampoline with no actions would
-//! silently swallow the signal.
+//! silently swallow the signal. A `run` that a signal ended keeps its handlers until the
+//! process ends: it closes the runner, then ends the process by that signal.
+//!
+//! # The second signal
+//!
+//! With the hooks comes one thread, `runner-signals`, which sleeps in `poll` on the second
+//! socket pair. It counts the handled signals delivered during a run (the run on the main
+//! thread, which gave it a `Weak` to its runner; it reads the bytes only under the lock the
+//! run takes to start and end, so no signal is counted for a run it does not belong to). It
+//! does nothing on the first one: the runner sees that one. On the second (SIGINT after
+//! SIGTERM, or the same one again), the runner is shutting down, or stuck in the poll that
+//! the first one could not interrupt; the watcher does not rely on its thread:
+//!
+//! 1. It sets `default_action[T]` for every signal `T`: a third signal ends the process in
+//!    the handler, whatever happens next.
+//! 2. It prints the runner's task list (see [`TaskList`](crate::TaskList)) through the
+//!    reports of debug mode, and flushes stdout and stderr, on a thread of its own. Reading
+//!    the list takes the registry's lock for a moment and reads atomics: it never polls a
+//!    task and never waits for the runner; a task stuck in a blocking call inside its poll
+//!    shows as running on its thread for so long, and in debug mode the main future too.
+//! 3. It waits for that at most 500 ms (stderr may be a full pipe, or locked by the stuck
+//!    thread), then ends the process by the second signal's default action (shells see 130
+//!    or 143), printed or not. So the second signal still ends the process at once for a
+//!    user: in a few milliseconds, in half a second at worst.
+//!
+//! # SIGQUIT
+//!
+//! `Ctrl-\` sends SIGQUIT, whose default action ends the process with a core dump (status
+//! 131). In debug mode, a runner running on the main thread handles it under the same rules
+//! as SIGINT (only while `run` runs, only if SIGQUIT has its default disposition, checked
+//! the first time in `/proc/self/status`; default action outside `run`): the watcher prints
+//! the runner's task list, on a thread of its own, and the program goes on, as the JVM
+//! prints its thread dump (Go's runtime exits instead). Without debug mode, nothing is
+//! installed for SIGQUIT, or its hook takes the default action: a core dump, as always.
 //!
 //! # When nothing is installed
 //!
@@ -57,6 +90,9 @@
 //! (after a runner installed the hook) shares the trampoline: outside `run` the process still
 //! ends on that signal. A handler installed later with `sigaction` replaces the trampoline and
 //! simply wins.
+//!
+//! Two signals sent before the process takes the first are one for the kernel (a standard
+//! signal is not queued): the watcher sees one, and the next signal is the second.
 //!
 //! [`Builder::handle_signals`]: crate::Builder::handle_signals
 
@@ -235,7 +271,7 @@ mod linux {
     use crate::debug;
     use crate::guard::lock;
 
-    /// SIGQUIT's number: Ctrl-\\ in a terminal. Debug mode prints the task list on it.
+    /// SIGQUIT's number: `Ctrl-\` in a terminal. Debug mode prints the task list on it.
     const SIGQUIT: i32 = 3;
 
     /// The process-wide hooks, made (and the watcher thread started) the first time a runner
