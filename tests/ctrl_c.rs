@@ -64,6 +64,16 @@ fn second_ctrl_c_during_shutdown_ends_at_once() {
         "nothing is cleaned up after the second Ctrl-C: {rest:?}"
     );
     assert!(took < Duration::from_secs(10), "took {took:?} to end");
+    // What the shutdown was waiting on: the worker's cleanup (and its blocking job, when
+    // the signal came after the worker started it, just after its line).
+    let stderr = program.wait_stderr();
+    assert!(stderr.starts_with("[runner] SIGINT again"), "{stderr}");
+    assert!(
+        stderr.lines().any(|line| line.contains("worker")
+            && line.contains("cleaning up")
+            && line.contains("examples/graceful_shutdown.rs:")),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -217,8 +217,12 @@ impl Builder {
     /// [`shutdown_requested`](crate::shutdown_requested)), flushes stdout and stderr, and ends
     /// the process by that signal's default action (a shell sees 130 for SIGINT, 143 for
     /// SIGTERM); `try_run` returns [`RunError::Interrupted`] or [`RunError::Terminated`]. A
-    /// second handled signal during that shutdown ends the process at once. Between runs,
-    /// every signal has its default action.
+    /// second handled signal during that shutdown ends the process at once, by its default
+    /// action, after printing on stderr the runner's [task list](crate::TaskList): what the
+    /// shutdown was still waiting on (within half a second, or not at all; a third signal
+    /// ends the process in the signal handler). Between runs, every signal has its default
+    /// action. In [debug mode](Builder::debug), SIGQUIT (`Ctrl-\`) prints the task list and
+    /// the program goes on; see [`Runner::run`](Runner#ctrl-c).
     ///
     /// A signal is left as it is, nothing installed for it, when it is not in this set (as
     /// for `#[runner::test]`, which handles none), off the main thread, when the program

@@ -27,6 +27,7 @@ mod runner_state;
 mod shutdown;
 mod shutdown_signal;
 mod signal;
+mod signal_dump;
 mod spawn;
 mod task;
 mod task_builder;

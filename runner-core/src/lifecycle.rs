@@ -150,11 +150,19 @@ impl Runner {
     /// dropped here), closes the runner (the whole [`# Shutdown`](Runner#shutdown)
     /// sequence), flushes stdout and stderr, and ends the process by SIGINT's default action,
     /// as interrupted: a shell sees status 130. `run` does not return then. A second Ctrl-C
-    /// during the shutdown ends the process at once. Outside `run`, SIGINT has its default
-    /// action. [`try_run`](Runner::try_run) returns instead.
+    /// during the shutdown ends the process at once, after printing on stderr what the
+    /// shutdown was still waiting on: the runner's [task list](crate::TaskList), which names
+    /// each task and where it was spawned (printed within half a second, or not at all: the
+    /// process ends anyway). Outside `run`, SIGINT has its default action.
+    /// [`try_run`](Runner::try_run) returns instead.
     ///
     /// SIGTERM takes the same path and the process ends as terminated by SIGTERM (status
     /// 143); [`handle_signals`](Builder::handle_signals) chooses which signals are handled.
+    ///
+    /// In debug mode, SIGQUIT (`Ctrl-\`) prints the task list on stderr and the program goes
+    /// on, as the JVM prints its thread dump; under the same rules (main thread, only while
+    /// `run` runs, only if the program left SIGQUIT at its default). Without debug mode,
+    /// SIGQUIT keeps its default action (a core dump, status 131).
     ///
     /// # Panics
     ///
@@ -170,7 +178,7 @@ impl Runner {
     /// ```
     #[track_caller]
     pub fn run<F: Future>(&mut self, future: F) -> F::Output {
-        let ended = self.run_inner(future, None);
+        let ended = self.run_inner(future, None, true);
         self.output_or_panic(ended)
     }
 
@@ -196,7 +204,7 @@ impl Runner {
     /// });
     /// ```
     pub fn try_run<F: Future>(&mut self, future: F) -> Result<F::Output, RunError> {
-        self.run_inner(future, None)
+        self.run_inner(future, None, false)
     }
 
     /// Like [`run`](Runner::run), but runs `future` inside `context` instead of the runner's
@@ -219,7 +227,7 @@ impl Runner {
     /// ```
     #[track_caller]
     pub fn run_with_context<F: Future>(&mut self, future: F, context: &Context) -> F::Output {
-        let ended = self.run_inner(future, Some(context));
+        let ended = self.run_inner(future, Some(context), true);
         self.output_or_panic(ended)
     }
 
@@ -236,10 +244,13 @@ impl Runner {
         }
     }
 
+    /// `signal_ends_process`: `run` and `run_with_context`, which end the process after a
+    /// signal, rather than `try_run`, which returns.
     fn run_inner<F: Future>(
         &mut self,
         future: F,
         context: Option<&Context>,
+        signal_ends_process: bool,
     ) -> Result<F::Output, RunError> {
         if thread_runner::is_running() {
             return Err(RunError::Nested);
@@ -251,7 +262,7 @@ impl Runner {
         let signals = if live.signals.is_empty() {
             None
         } else {
-            signal::install(live.signals, state.debug)
+            signal::install(live.signals, state.debug, state)
         };
         if state.debug {
             // For the watchdog's reports: which thread is the runner's own.
@@ -300,8 +311,15 @@ impl Runner {
         #[cfg(feature = "tokio")]
         drop(tokio_entered);
         drop(entered);
-        // The signals take their default action again from here on.
-        drop(signals);
+        // The signals take their default action again from here on; unless a signal ended a
+        // `run`, which closes the runner and ends the process: until then a second signal
+        // prints what close waits on (see `signal`).
+        match signals {
+            Some(guard) if signal_ends_process && matches!(ended, Err(Err(_))) => {
+                guard.keep_until_exit()
+            }
+            other => drop(other),
+        }
         match ended {
             Ok(output) => Ok(output),
             // UnhandledPanic::ShutdownRunner: a task panicked and nobody awaited it.

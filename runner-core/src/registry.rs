@@ -218,6 +218,14 @@ impl Registry {
         }
     }
 
+    /// Gives an entry its task's name, when it was made without it (by
+    /// `shutdown_requested()` during a poll, which does not know the name).
+    pub(crate) fn name_entry(&self, key: Key, name: &Arc<str>) {
+        if let Some(entry) = self.entries().slab.get_mut(key as usize) {
+            entry.name.get_or_insert_with(|| name.clone());
+        }
+    }
+
     pub(crate) fn store_waker(&self, key: Key, waker: &Waker) {
         let mut entries = self.entries();
         let (keep, wake_now) = self.keep_unless_cancelling(Some(waker.clone()));

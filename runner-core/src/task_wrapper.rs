@@ -271,7 +271,14 @@ pub(crate) fn with_polled_task_key(state: &RunnerState, f: impl FnOnce(Key)) {
 #[cold]
 fn note_registered(link: &mut Option<Box<RunnerLink>>, key: Option<Key>) {
     match link {
-        Some(link) => link.key = key,
+        Some(link) => {
+            link.key = key;
+            // The entry was made during the poll, without the name: the reports and the
+            // task list name the task with debug mode off too.
+            if let (Some(key), Some(name)) = (key, &link.name) {
+                link.state.registry.name_entry(key, name);
+            }
+        }
         None => {
             *link = thread_runner::runner_state().map(|state| RunnerLink::boxed(state, key, None));
         }

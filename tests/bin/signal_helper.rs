@@ -79,9 +79,11 @@ fn main() {
             );
             println!("run_with_context: returned");
         }
-        // After run returned normally, SIGINT has its default action again.
+        // After run returned normally, SIGINT (and SIGQUIT after a debug run) has its
+        // default action again.
         "after_run" => {
-            runner::run(async {});
+            let debug = std::env::args().nth(2).as_deref() == Some("debug");
+            Runner::builder().debug(debug).build().run(async {});
             say("ready");
             wait_forever()
         }
@@ -124,6 +126,66 @@ fn main() {
         }
         // systemd: READY=1, then commands from stdin (see tests/systemd_notify.rs).
         "systemd" => systemd(),
+        // A task whose cleanup never ends: close waits for it for the grace period given
+        // (milliseconds), in debug mode or not.
+        "stuck_cleanup" => {
+            let grace = std::env::args().nth(2).and_then(|ms| ms.parse().ok());
+            let debug = std::env::args().nth(3).as_deref() == Some("debug");
+            let mut runner = Runner::builder()
+                .debug(debug)
+                .shutdown_grace(Duration::from_millis(grace.expect("a grace in ms")))
+                .build();
+            runner.run(async {
+                runner::TaskBuilder::new()
+                    .name("flush-cache")
+                    .spawn(async {
+                        runner::shutdown_requested().await;
+                        say("cleanup: started");
+                        future::pending::<()>().await
+                    })
+                    .detach();
+                // Its first poll, in which it asks for the shutdown signal, before "ready".
+                future::yield_now().await;
+                future::yield_now().await;
+                wait_for_ctrl_c("stuck_cleanup: main cancelled").await
+            });
+        }
+        // The main future blocks its thread inside a poll: Ctrl-C cannot cancel it.
+        "stuck_main" => {
+            let debug = std::env::args().nth(2).as_deref() == Some("debug");
+            Runner::builder().debug(debug).build().run(async {
+                say("ready");
+                std::thread::sleep(Duration::from_secs(60));
+            });
+        }
+        // As `stuck_main`, holding stderr's lock: nothing can be printed on stderr.
+        "stderr_held" => {
+            runner::run(async {
+                let _held = std::io::stderr().lock();
+                say("ready");
+                std::thread::sleep(Duration::from_secs(60));
+            });
+        }
+        // SIGQUIT while a named task waits: debug mode prints the task list, and the program
+        // goes on until stdin says to stop.
+        "quit" => {
+            let debug = std::env::args().nth(2).as_deref() == Some("debug");
+            Runner::builder().debug(debug).build().run(async {
+                let ticker = runner::TaskBuilder::new()
+                    .name("ticker")
+                    .spawn(runner::time::sleep(Duration::from_secs(60)));
+                // The ticker's first poll, after which it waits for its timer.
+                future::yield_now().await;
+                future::yield_now().await;
+                say("ready");
+                let line = read_line().await;
+                println!("quit: still running after {line}");
+                drop(ticker);
+            });
+            println!("run: returned");
+        }
+        // The program has its own SIGQUIT handler: a debug run leaves it in place.
+        "quit_own_handler" => quit_own_handler(),
         // handle_ctrl_c(false) installs nothing.
         "disabled" => {
             let mut runner = Runner::builder().handle_ctrl_c(false).build();
@@ -148,6 +210,40 @@ fn own_handler() {
         println!("own handler: saw SIGINT");
     });
     println!("run: returned");
+}
+
+/// The next line of stdin, read on the blocking pool.
+async fn read_line() -> String {
+    runner::unblock(|| {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .expect("read stdin")
+    .trim()
+    .to_owned()
+}
+
+#[cfg(unix)]
+fn quit_own_handler() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let seen = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGQUIT, seen.clone()).expect("register");
+    Runner::builder().debug(true).build().run(async {
+        say("ready");
+        while !seen.load(Ordering::SeqCst) {
+            async_io::Timer::after(Duration::from_millis(5)).await;
+        }
+        println!("own handler: saw SIGQUIT");
+    });
+    println!("run: returned");
+}
+
+#[cfg(not(unix))]
+fn quit_own_handler() {
+    unimplemented!("Unix only")
 }
 
 #[cfg(not(unix))]

@@ -8,10 +8,11 @@ use std::io::{BufRead, BufReader, Lines, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, Once, mpsc};
+use std::sync::{Arc, Condvar, Mutex, Once, mpsc};
 use std::time::Duration;
 
 pub const SIGINT: i32 = 2;
+pub const SIGQUIT: i32 = 3;
 pub const SIGTERM: i32 = 15;
 
 /// How long a child may live before the test kills it and fails.
@@ -21,10 +22,17 @@ const DEADLINE: Duration = Duration::from_secs(60);
 pub struct Program {
     child: Child,
     lines: Lines<BufReader<ChildStdout>>,
-    stderr: Arc<Mutex<String>>,
+    stderr: Arc<Stderr>,
     stderr_reader: Option<std::thread::JoinHandle<()>>,
     /// Dropped when the child was waited for; the watchdog kills it otherwise.
     _watchdog: mpsc::Sender<()>,
+}
+
+/// What the child wrote to stderr so far, and whether it closed it.
+#[derive(Default)]
+struct Stderr {
+    bytes: Mutex<(Vec<u8>, bool)>,
+    grew: Condvar,
 }
 
 /// How to start a child.
@@ -78,13 +86,22 @@ impl<'a> Start<'a> {
             .spawn()
             .unwrap_or_else(|error| panic!("start {}: {error}", self.name));
         let lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-        let stderr = Arc::new(Mutex::new(String::new()));
+        let stderr = Arc::new(Stderr::default());
         let mut pipe = child.stderr.take().expect("piped stderr");
         let collected = stderr.clone();
+        // Collected as it comes, so that a test can wait for a line while the child runs.
         let stderr_reader = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            collected.lock().unwrap().push_str(&text);
+            let mut buffer = [0u8; 4096];
+            loop {
+                let read = pipe.read(&mut buffer).unwrap_or(0);
+                let mut bytes = collected.bytes.lock().unwrap();
+                bytes.0.extend_from_slice(&buffer[..read]);
+                bytes.1 = read == 0;
+                collected.grew.notify_all();
+                if read == 0 {
+                    break;
+                }
+            }
         });
         let (watchdog, stop) = mpsc::channel::<()>();
         let pid = child.id();
@@ -155,15 +172,28 @@ impl Program {
         self.signal("TERM");
     }
 
+    /// Waits until no `signal` is pending for the child any more: one of its threads took it.
+    /// Two signals sent before the child takes the first would be merged into one.
+    pub fn wait_taken(&self, signal: i32) {
+        while self.mask("ShdPnd:") & (1 << (signal - 1)) != 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     /// Whether the child catches `signal` now (its `SigCgt` mask).
     pub fn catches(&self, signal: i32) -> bool {
+        self.mask("SigCgt:") & (1 << (signal - 1)) != 0
+    }
+
+    /// One of the signal masks of the child's `/proc` status (`SigCgt:`, `ShdPnd:`…).
+    fn mask(&self, name: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .expect("read the child's /proc status");
-        let caught = status
+        let mask = status
             .lines()
-            .find_map(|line| line.strip_prefix("SigCgt:"))
-            .expect("a SigCgt line");
-        u64::from_str_radix(caught.trim(), 16).expect("a hex mask") & (1 << (signal - 1)) != 0
+            .find_map(|line| line.strip_prefix(name))
+            .unwrap_or_else(|| panic!("a {name} line"));
+        u64::from_str_radix(mask.trim(), 16).expect("a hex mask")
     }
 
     /// Writes a line to the child's stdin.
@@ -190,7 +220,21 @@ impl Program {
         if let Some(reader) = self.stderr_reader.take() {
             let _ = reader.join();
         }
-        self.stderr.lock().unwrap().clone()
+        String::from_utf8_lossy(&self.stderr.bytes.lock().unwrap().0).into_owned()
+    }
+
+    /// What the child wrote to stderr so far, once it contains `wanted` (or the child closed
+    /// its stderr: then the test's assertion on the text says what is missing).
+    pub fn stderr_once_it_has(&self, wanted: &str) -> String {
+        let bytes = self.stderr.bytes.lock().unwrap();
+        let bytes = self
+            .stderr
+            .grew
+            .wait_while(bytes, |(bytes, closed)| {
+                !*closed && !String::from_utf8_lossy(bytes).contains(wanted)
+            })
+            .unwrap();
+        String::from_utf8_lossy(&bytes.0).into_owned()
     }
 }
 
