@@ -218,14 +218,6 @@ impl Registry {
         }
     }
 
-    /// Gives an entry its task's name, when it was made without it (by
-    /// `shutdown_requested()` during a poll, which does not know the name).
-    pub(crate) fn name_entry(&self, key: Key, name: &Arc<str>) {
-        if let Some(entry) = self.entries().slab.get_mut(key as usize) {
-            entry.name.get_or_insert_with(|| name.clone());
-        }
-    }
-
     pub(crate) fn store_waker(&self, key: Key, waker: &Waker) {
         let mut entries = self.entries();
         let (keep, wake_now) = self.keep_unless_cancelling(Some(waker.clone()));
@@ -412,7 +404,12 @@ impl Registry {
 
     /// The task with entry `key` waits on `awaited` (debug mode: noted in its record).
     pub(crate) fn note_awaited(&self, key: Key, awaited: Awaited) {
-        if let Some(record) = self.entries().slab.get(key as usize).and_then(|e| e.record.as_ref()) {
+        if let Some(record) = self
+            .entries()
+            .slab
+            .get(key as usize)
+            .and_then(|e| e.record.as_ref())
+        {
             record.awaits(awaited);
         }
     }

@@ -58,9 +58,9 @@ impl RunnerState {
             first_spawn: FirstSpawn::new(),
             shutdown_signal: ShutdownSignal::new(),
             unhandled_panics: UnhandledPanics::new(settings.unhandled_panic),
-            main_record: settings
-                .debug
-                .then(|| TaskRecord::new(None, std::panic::Location::caller(), None, Instant::now())),
+            main_record: settings.debug.then(|| {
+                TaskRecord::new(None, std::panic::Location::caller(), None, Instant::now())
+            }),
             runner_thread: AtomicU64::new(0),
         }
     }

@@ -200,31 +200,48 @@ impl Wake for TaskRecord {
 }
 
 /// Threads are named in the task list by their name, or their id when they have none; a
-/// record keeps a number, which this maps back.
+/// record keeps a number, which this maps back. A thread's entry leaves with the thread, so
+/// that a program that keeps starting threads (runners with workers) does not grow it.
 static THREAD_NAMES: Mutex<Option<HashMap<u64, String>>> = Mutex::new(None);
 
-thread_local! {
-    static THREAD_NUMBER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+/// This thread's number, given on first use; its destructor takes the name out of the map.
+struct ThreadNumber(std::cell::Cell<u64>);
+
+impl Drop for ThreadNumber {
+    fn drop(&mut self) {
+        let number = self.0.get();
+        if number != 0
+            && let Some(names) = lock(&THREAD_NAMES).as_mut()
+        {
+            names.remove(&number);
+        }
+    }
 }
 
-/// This thread's number (never 0), given on first use.
+thread_local! {
+    static THREAD_NUMBER: ThreadNumber = const { ThreadNumber(std::cell::Cell::new(0)) };
+}
+
+/// This thread's number (never 0), given on first use; 0 while the thread is exiting.
 pub(crate) fn thread_number() -> u64 {
-    THREAD_NUMBER.with(|number| {
-        if number.get() == 0 {
-            static NEXT: AtomicU64 = AtomicU64::new(1);
-            let given = NEXT.fetch_add(1, Relaxed);
-            let thread = std::thread::current();
-            let name = match thread.name() {
-                Some(name) => name.to_owned(),
-                None => format!("{:?}", thread.id()),
-            };
-            lock(&THREAD_NAMES)
-                .get_or_insert_with(HashMap::new)
-                .insert(given, name);
-            number.set(given);
-        }
-        number.get()
-    })
+    THREAD_NUMBER
+        .try_with(|number| {
+            if number.0.get() == 0 {
+                static NEXT: AtomicU64 = AtomicU64::new(1);
+                let given = NEXT.fetch_add(1, Relaxed);
+                let thread = std::thread::current();
+                let name = match thread.name() {
+                    Some(name) => name.to_owned(),
+                    None => format!("{:?}", thread.id()),
+                };
+                lock(&THREAD_NAMES)
+                    .get_or_insert_with(HashMap::new)
+                    .insert(given, name);
+                number.0.set(given);
+            }
+            number.0.get()
+        })
+        .unwrap_or(0)
 }
 
 pub(crate) fn thread_name(number: u64) -> String {

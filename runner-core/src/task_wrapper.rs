@@ -159,11 +159,13 @@ impl<F: Future> Future for TaskWrapper<F> {
         // Debug mode: the poll is noted in the task's record, and the future is polled with
         // the record's waker, which marks the task scheduled when woken.
         let link = this.link.as_deref();
-        let record_waker = link.and_then(|link| link.record.as_ref()).map(|(record, waker)| {
-            let now = Instant::now();
-            record.poll_started(now, Some(cx.waker()));
-            (now, waker)
-        });
+        let record_waker = link
+            .and_then(|link| link.record.as_ref())
+            .map(|(record, waker)| {
+                let now = Instant::now();
+                record.poll_started(now, Some(cx.waker()));
+                (now, waker)
+            });
         let started = record_waker.map(|(now, _)| now);
         let known_key = link.and_then(|link| link.key);
         let marker = PolledTask {
@@ -271,14 +273,8 @@ pub(crate) fn with_polled_task_key(state: &RunnerState, f: impl FnOnce(Key)) {
 #[cold]
 fn note_registered(link: &mut Option<Box<RunnerLink>>, key: Option<Key>) {
     match link {
-        Some(link) => {
-            link.key = key;
-            // The entry was made during the poll, without the name: the reports and the
-            // task list name the task with debug mode off too.
-            if let (Some(key), Some(name)) = (key, &link.name) {
-                link.state.registry.name_entry(key, name);
-            }
-        }
+        // A named task has its entry (with its name) from its spawn: this one has none.
+        Some(link) => link.key = key,
         None => {
             *link = thread_runner::runner_state().map(|state| RunnerLink::boxed(state, key, None));
         }

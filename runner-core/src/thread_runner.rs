@@ -153,7 +153,8 @@ pub(crate) fn leave_task(entered: Option<TaskEntered>) {
 
 #[cold]
 fn leave_task_slow(entered: TaskEntered) {
-    let left = RUNNERS.with(|runners| std::mem::replace(&mut runners.borrow_mut().task, entered.task));
+    let left =
+        RUNNERS.with(|runners| std::mem::replace(&mut runners.borrow_mut().task, entered.task));
     drop(left);
 }
 
