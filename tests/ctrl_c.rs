@@ -129,6 +129,16 @@ fn after_run_returned_ctrl_c_ends_the_process() {
 }
 
 #[test]
+fn ctrl_c_during_the_main_futures_last_poll_still_ends_as_interrupted() {
+    let mut program = Program::start("signal_helper", &["during_last_poll"]);
+    program.expect_line("ready");
+    program.interrupt();
+    let (status, rest) = program.finish();
+    assert_interrupted(status);
+    assert!(rest.is_empty(), "the output was dropped: {rest:?}");
+}
+
+#[test]
 fn a_program_that_ignores_sigint_keeps_ignoring_it() {
     // `trap '' INT` sets SIG_IGN, which `exec` keeps: as for a shell's background job.
     let mut program = Start::new("signal_helper", &["ignored"])

@@ -308,6 +308,16 @@ impl Runner {
                 ),
             ),
         );
+        // A handled signal that arrived while the main future finished (it wins a tie) still
+        // ends the run, as CPython's Runner raises KeyboardInterrupt when the main task is
+        // already done: the output is dropped.
+        let ended = match (ended, signals.as_ref().and_then(|guard| guard.pending())) {
+            (Ok(output), Some(signal)) => {
+                drop(output);
+                Err(Err(signal))
+            }
+            (ended, _) => ended,
+        };
         #[cfg(feature = "tokio")]
         drop(tokio_entered);
         drop(entered);

@@ -537,6 +537,13 @@ mod linux {
     }
 
     impl Guard {
+        /// The handled signal that has arrived, if one has (without waiting).
+        pub(crate) fn pending(&self) -> Option<Signal> {
+            self.handled
+                .iter()
+                .find(|s| self.hooks.arrived[s.index()].load(SeqCst))
+        }
+
         /// Completes with the first handled signal that arrives.
         pub(crate) async fn received(&self) -> Signal {
             loop {
@@ -751,6 +758,10 @@ mod elsewhere {
     }
 
     impl Guard {
+        pub(crate) fn pending(&self) -> Option<Signal> {
+            match *self {}
+        }
+
         pub(crate) async fn received(&self) -> Signal {
             match *self {}
         }

@@ -79,6 +79,17 @@ fn main() {
             );
             println!("run_with_context: returned");
         }
+        // Ctrl-C arrives while the main future runs its last poll (it then completes): the run
+        // still ends as interrupted, as CPython's Runner raises KeyboardInterrupt.
+        "during_last_poll" => {
+            let out = runner::run(async {
+                say("ready");
+                // The test sends SIGINT now; the poll goes on (blocking) and completes.
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                "main future completed"
+            });
+            println!("{out}; the Ctrl-C was lost");
+        }
         // After run returned normally, SIGINT (and SIGQUIT after a debug run) has its
         // default action again.
         "after_run" => {
