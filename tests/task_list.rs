@@ -436,3 +436,43 @@ fn main_panic_then_idle_no_hung_report() {
         .collect();
     assert!(hung.is_empty(), "false hung-poll report(s): {hung:#?}");
 }
+
+#[test]
+fn group_children_appear_under_their_group() {
+    debug_runner().run(async {
+        let owner = TaskBuilder::new().name("owner").spawn(async {
+            runner::task_group(|group| async move {
+                group.spawn_named("fetch a", std::future::pending::<()>());
+                group.spawn_named("fetch b", std::future::pending::<()>());
+                std::future::pending::<()>().await
+            })
+            .await
+        });
+        settle().await;
+        let list = runner::tasks();
+        let fetch_a = named(&list, "fetch a");
+        assert_eq!(fetch_a.parent(), Some(named(&list, "owner").id()));
+        let group = fetch_a.group().expect("a child knows its group");
+        assert_eq!(group.file(), "tests/task_list.rs");
+        let tree = list.tree().to_string();
+        let lines: Vec<&str> = tree.lines().collect();
+        let group_line = lines
+            .iter()
+            .position(|line| line.contains("task group opened at tests/task_list.rs:"))
+            .unwrap_or_else(|| panic!("{tree}"));
+        let owner_line = lines.iter().position(|l| l.contains("owner")).unwrap();
+        let a_line = lines.iter().position(|l| l.contains("fetch a")).unwrap();
+        let b_line = lines.iter().position(|l| l.contains("fetch b")).unwrap();
+        assert!(
+            owner_line < group_line && group_line < a_line && a_line < b_line,
+            "{tree}"
+        );
+        let indent = |line: &str| {
+            line.chars()
+                .take_while(|c| !c.is_alphanumeric() && *c != '#')
+                .count()
+        };
+        assert!(indent(lines[a_line]) > indent(lines[group_line]), "{tree}");
+        drop(owner);
+    });
+}

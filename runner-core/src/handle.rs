@@ -10,7 +10,7 @@ use crate::registry::Phase;
 use crate::runner_state::RunnerState;
 use crate::spawn::spawn_on;
 use crate::task::Task;
-use crate::task_list::TaskList;
+use crate::task_list::{Listing, TaskList};
 use crate::thread_runner;
 
 /// A handle to a runner, to spawn onto it from any thread.
@@ -74,17 +74,17 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.spawn_named(future, None)
+        self.spawn_listed(future, Listing::default())
     }
 
     #[track_caller]
-    pub(crate) fn spawn_named<F>(&self, future: F, name: Option<Arc<str>>) -> Task<F::Output>
+    pub(crate) fn spawn_listed<F>(&self, future: F, listing: Listing) -> Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self.state.executor() {
-            Some(executor) => spawn_on(&self.state, &executor, future, Location::caller(), name),
+            Some(executor) => spawn_on(&self.state, &executor, future, Location::caller(), listing),
             None => error::closed_on_spawn(),
         }
     }

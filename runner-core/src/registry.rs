@@ -67,6 +67,7 @@ struct Entry {
     id: u64,
     location: &'static Location<'static>,
     name: Option<Arc<str>>,
+    group: Option<&'static Location<'static>>,
     kind: Kind,
     since: Instant,
     waker: Option<Waker>,
@@ -80,6 +81,7 @@ pub(crate) struct Registration {
     pub(crate) location: &'static Location<'static>,
     pub(crate) kind: Kind,
     pub(crate) name: Option<Arc<str>>,
+    pub(crate) group: Option<&'static Location<'static>>,
     pub(crate) waker: Option<Waker>,
     /// Debug mode: make a record of the task, whose parent is the task with this key (the
     /// task polled where it was spawned), if any.
@@ -92,6 +94,7 @@ impl Registration {
             location,
             kind,
             name: None,
+            group: None,
             waker: None,
             record: None,
         }
@@ -167,6 +170,7 @@ impl Registry {
             location,
             kind,
             name,
+            group,
             waker,
             record,
         } = new;
@@ -193,6 +197,7 @@ impl Registry {
             id,
             location,
             name,
+            group,
             kind,
             since,
             waker,
@@ -397,6 +402,7 @@ impl Registry {
                     polls: reading.as_ref().map(|reading| reading.polls),
                     busy: reading.as_ref().map(|reading| reading.busy),
                     waits_on,
+                    group: entry.group,
                 }
             })
             .collect()

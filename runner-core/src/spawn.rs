@@ -13,7 +13,7 @@ use crate::guard::OnDrop;
 use crate::registry::{Kind, Registration};
 use crate::runner_state::RunnerState;
 use crate::task::{Outcome, PanicSlot, Task};
-use crate::task_list::Label;
+use crate::task_list::{Label, Listing};
 use crate::task_wrapper::TaskWrapper;
 use crate::thread_runner;
 
@@ -24,29 +24,29 @@ pub(crate) fn spawn_on<F>(
     executor: &Executor<'static>,
     future: F,
     location: &'static Location<'static>,
-    name: Option<Arc<str>>,
+    listing: Listing,
 ) -> Task<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     state.first_spawn.note_spawn();
-    let wrapper = TaskWrapper::new(future, state, location, name);
+    let wrapper = TaskWrapper::new(future, state, location, listing);
     let key = wrapper.key();
     let inner = executor.spawn(wrapper).fallible();
     Task::new(inner, state, location, Kind::Task, key)
 }
 
-/// `spawn`, with a name.
+/// `spawn`, with what the task list shows of the task.
 #[track_caller]
-pub(crate) fn spawn_named<F>(future: F, name: Option<Arc<str>>) -> Task<F::Output>
+pub(crate) fn spawn_listed<F>(future: F, listing: Listing) -> Task<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let location = Location::caller();
     let spawned = thread_runner::with_runner(|state, executor, _| match executor {
-        Some(executor) => spawn_on(state, executor, future, location, name),
+        Some(executor) => spawn_on(state, executor, future, location, listing),
         None => error::closed_on_spawn(),
     });
     match spawned {
@@ -55,9 +55,9 @@ where
     }
 }
 
-/// `spawn_local`, with a name.
+/// `spawn_local`, with what the task list shows of the task.
 #[track_caller]
-pub(crate) fn spawn_local_named<F>(future: F, name: Option<Arc<str>>) -> Task<F::Output>
+pub(crate) fn spawn_local_listed<F>(future: F, listing: Listing) -> Task<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
@@ -65,7 +65,7 @@ where
     let location = Location::caller();
     let spawned = thread_runner::with_runner(|state, executor, local| match (executor, local) {
         (Some(_), Some(local)) => {
-            let wrapper = TaskWrapper::new(future, state, location, name);
+            let wrapper = TaskWrapper::new(future, state, location, listing);
             let key = wrapper.key();
             let inner = local.spawn(wrapper).fallible();
             Some(Task::new(inner, state, location, Kind::Task, key))
@@ -152,7 +152,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    spawn_named(future, None)
+    spawn_listed(future, Listing::default())
 }
 
 /// Spawns a `!Send` task onto the runner's own thread.
@@ -179,7 +179,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    spawn_local_named(future, None)
+    spawn_local_listed(future, Listing::default())
 }
 
 /// Runs the blocking function `f` on a thread pool and returns a handle to its result.

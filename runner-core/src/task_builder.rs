@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::handle::Handle;
 use crate::spawn;
 use crate::task::Task;
+use crate::task_list::Listing;
 
 /// Spawns a task or blocking job with a name, shown in the task list
 /// ([`tasks`](crate::tasks)) and in every report about it, beside its spawn location.
@@ -78,7 +79,7 @@ impl TaskBuilder {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn::spawn_named(future, self.name)
+        spawn::spawn_listed(future, Listing::named(self.name))
     }
 
     /// [`runner::spawn_local`](crate::spawn_local), named.
@@ -102,7 +103,7 @@ impl TaskBuilder {
         F: Future + 'static,
         F::Output: 'static,
     {
-        spawn::spawn_local_named(future, self.name)
+        spawn::spawn_local_listed(future, Listing::named(self.name))
     }
 
     /// [`Handle::spawn`], named: onto that runner, from any thread.
@@ -125,7 +126,7 @@ impl TaskBuilder {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        handle.spawn_named(future, self.name)
+        handle.spawn_listed(future, Listing::named(self.name))
     }
 
     /// [`runner::unblock`](crate::unblock), named.

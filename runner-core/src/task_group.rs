@@ -28,6 +28,7 @@ use crate::debug;
 use crate::guard::lock;
 use crate::spawn;
 use crate::task::Task;
+use crate::task_list::Listing;
 use crate::unhandled_panic::Payload;
 
 /// Runs `body` with a [`TaskGroup`] to spawn children into, and completes once the body
@@ -617,7 +618,7 @@ impl<E: Send + 'static> TaskGroup<E> {
         <F::Output as ChildOutcome<E>>::Value: Send + 'static,
     {
         let (child, origin) = self.child(None, future);
-        GroupTask::new(spawn::spawn_named(child, None), origin)
+        GroupTask::new(spawn::spawn_listed(child, self.listing(None)), origin)
     }
 
     /// Spawns `future` into the group under `name`, which failures and debug reports show.
@@ -651,7 +652,7 @@ impl<E: Send + 'static> TaskGroup<E> {
         let name: Cow<'static, str> = name.into();
         let listed = Some(Arc::from(&*name));
         let (child, origin) = self.child(Some(name), future);
-        GroupTask::new(spawn::spawn_named(child, listed), origin)
+        GroupTask::new(spawn::spawn_listed(child, self.listing(listed)), origin)
     }
 
     /// Spawns a `!Send` future into the group, on the runner's own thread
@@ -685,7 +686,15 @@ impl<E: Send + 'static> TaskGroup<E> {
         <F::Output as ChildOutcome<E>>::Value: 'static,
     {
         let (child, origin) = self.child(None, future);
-        GroupTask::new(spawn::spawn_local_named(child, None), origin)
+        GroupTask::new(spawn::spawn_local_listed(child, self.listing(None)), origin)
+    }
+
+    /// What the task list shows of a child: its name, under this group.
+    fn listing(&self, name: Option<Arc<str>>) -> Listing {
+        Listing {
+            name,
+            group: Some(self.state.location),
+        }
     }
 
     #[track_caller]

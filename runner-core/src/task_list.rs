@@ -67,6 +67,7 @@ pub struct TaskInfo {
     pub(crate) polls: Option<u64>,
     pub(crate) busy: Option<Duration>,
     pub(crate) waits_on: Option<WaitsOn>,
+    pub(crate) group: Option<&'static Location<'static>>,
 }
 
 /// Whether a [`TaskInfo`] is a task or a blocking job.
@@ -174,6 +175,11 @@ impl TaskInfo {
     /// What it waits on, where known.
     pub fn waits_on(&self) -> Option<WaitsOn> {
         self.waits_on
+    }
+
+    /// Where the [task group](crate::task_group) it is a child of was opened, if it is one.
+    pub fn group(&self) -> Option<&'static Location<'static>> {
+        self.group
     }
 }
 
@@ -378,29 +384,70 @@ impl fmt::Display for Tree<'_> {
         writeln!(f, "runner")?;
         // Depth-first, without recursion (a deep chain of spawns must not overflow): each
         // stack entry is a task and the prefix of its line.
-        let mut stack: Vec<(&TaskInfo, String, bool)> = Vec::new();
+        let mut stack: Vec<(Node<'_>, String, bool)> = Vec::new();
         push_children(&mut stack, &children, None, "");
-        while let Some((task, prefix, last)) = stack.pop() {
+        while let Some((node, prefix, last)) = stack.pop() {
             let branch = if last { "└── " } else { "├── " };
-            writeln!(f, "{prefix}{branch}{}", node_text(task))?;
             let deeper = format!("{prefix}{}", if last { "    " } else { "│   " });
-            push_children(&mut stack, &children, Some(task.id), &deeper);
+            match node {
+                Node::Task(task) => {
+                    writeln!(f, "{prefix}{branch}{}", node_text(task))?;
+                    push_children(&mut stack, &children, Some(task.id), &deeper);
+                }
+                Node::Group(location, members) => {
+                    writeln!(f, "{prefix}{branch}task group opened at {location}")?;
+                    for (index, member) in members.iter().enumerate().rev() {
+                        stack.push((
+                            Node::Task(member),
+                            deeper.clone(),
+                            index + 1 == members.len(),
+                        ));
+                    }
+                }
+            }
         }
         Ok(())
     }
 }
 
-/// Pushes the children of `of` on `stack`, the first on top.
+/// A line of the tree: a task, or a task group gathering its children.
+enum Node<'t> {
+    Task(&'t TaskInfo),
+    Group(&'static Location<'static>, Vec<&'t TaskInfo>),
+}
+
+/// Pushes the children of `of` on `stack`, the first on top; the children of one task group
+/// go under one node for the group, where its first child stands.
 fn push_children<'t>(
-    stack: &mut Vec<(&'t TaskInfo, String, bool)>,
+    stack: &mut Vec<(Node<'t>, String, bool)>,
     children: &HashMap<Option<u64>, Vec<&'t TaskInfo>>,
     of: Option<u64>,
     prefix: &str,
 ) {
-    if let Some(kids) = children.get(&of) {
-        for (index, kid) in kids.iter().enumerate().rev() {
-            stack.push((kid, prefix.to_owned(), index + 1 == kids.len()));
+    let Some(kids) = children.get(&of) else {
+        return;
+    };
+    let mut nodes: Vec<Node<'t>> = Vec::new();
+    for kid in kids {
+        match kid.group {
+            None => nodes.push(Node::Task(kid)),
+            Some(group) => {
+                let existing = nodes.iter_mut().find_map(|node| match node {
+                    Node::Group(location, members) if std::ptr::eq(*location, group) => {
+                        Some(members)
+                    }
+                    _ => None,
+                });
+                match existing {
+                    Some(members) => members.push(kid),
+                    None => nodes.push(Node::Group(group, vec![kid])),
+                }
+            }
         }
+    }
+    let count = nodes.len();
+    for (index, node) in nodes.into_iter().enumerate().rev() {
+        stack.push((node, prefix.to_owned(), index + 1 == count));
     }
 }
 
@@ -467,6 +514,20 @@ pub fn tasks() -> TaskList {
     }
 }
 
+/// What the task list knows of a task beyond its spawn location: its name and its group.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Listing {
+    pub(crate) name: Option<Arc<str>>,
+    /// Where the task group it is a child of was opened.
+    pub(crate) group: Option<&'static Location<'static>>,
+}
+
+impl Listing {
+    pub(crate) fn named(name: Option<Arc<str>>) -> Listing {
+        Listing { name, group: None }
+    }
+}
+
 /// Names a task in reports: its name, if it has one, and where it was spawned.
 #[derive(Clone, Debug)]
 pub(crate) struct Label {
@@ -506,6 +567,7 @@ mod tests {
             polls: None,
             busy: None,
             waits_on: waits_on.map(WaitsOn::Task),
+            group: None,
         }
     }
 

@@ -20,7 +20,7 @@ use crate::poll_state::{self, PolledTask};
 use crate::registry::{Key, Kind, Registration};
 use crate::runner_state::RunnerState;
 use crate::task::{Outcome, PanicSlot};
-use crate::task_list::Label;
+use crate::task_list::{Label, Listing};
 use crate::task_record::TaskRecord;
 use crate::thread_runner;
 use crate::trie::Map;
@@ -92,8 +92,9 @@ impl<F: Future> TaskWrapper<F> {
         future: F,
         state: &Arc<RunnerState>,
         location: &'static Location<'static>,
-        name: Option<Arc<str>>,
+        listing: Listing,
     ) -> Self {
+        let Listing { name, group } = listing;
         if state.executor_is_shared {
             state.registry.task_spawned();
         }
@@ -105,6 +106,7 @@ impl<F: Future> TaskWrapper<F> {
                 let parent = poll_state::with_polled_task(|task| task.and_then(|task| task.key));
                 let (key, record) = state.registry.register(Registration {
                     name: link.name.clone(),
+                    group,
                     record: Some(parent),
                     ..Registration::new(location, Kind::Task)
                 });
@@ -118,6 +120,7 @@ impl<F: Future> TaskWrapper<F> {
                 // it is asking to see it.
                 let (key, _) = state.registry.register(Registration {
                     name: link.name.clone(),
+                    group,
                     ..Registration::new(location, Kind::Task)
                 });
                 link.key = Some(key);
