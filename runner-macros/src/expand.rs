@@ -14,27 +14,31 @@
 //! }
 //! ```
 //!
-//! For `#[runner::test(timeout = "1s")] async fn t() -> R { body }`:
+//! For `#[runner::test(timeout = "1s", leftovers = "deny")] async fn t() -> R { body }`:
 //!
 //! ```text
 //! #[::core::prelude::v1::test]
 //! fn t() -> R {
-//!     let __runner_body = async move {
-//!         if false {
-//!             return ::core::option::Option::<R>::None.unwrap();
-//!         }
-//!         body
-//!     };
-//!     let __runner_body = ::core::pin::pin!(__runner_body);
-//!     let __runner_body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = R>> =
-//!         __runner_body;
-//!     ::runner::__private::run_test(
+//!     ::runner::__private::run_test_with_timeout(
 //!         ::runner::Builder::new().debug(true),
-//!         ::core::option::Option::Some(::core::time::Duration::new(1u64, 0u32)),
-//!         __runner_body,
+//!         ::runner::__private::TestOptions::new(::core::module_path!(), "t")
+//!             .timeout(::core::time::Duration::new(1u64, 0u32))
+//!             .leftovers(::runner::__private::Leftovers::Deny),
+//!         || -> ::runner::__private::Body<R> {
+//!             ::runner::__private::body(async move {
+//!                 if false {
+//!                     return ::core::option::Option::<R>::None.unwrap();
+//!                 }
+//!                 body
+//!             })
+//!         },
 //!     )
 //! }
 //! ```
+//!
+//! Without `timeout` it calls `run_test`, on the test's thread. The body is made by a
+//! closure without captures (a test takes no parameters), which coerces to a `fn` pointer:
+//! with `timeout`, it is called on the runner's own thread, so the body need not be `Send`.
 //!
 //! The body keeps its own spans, so errors in it point at the user's lines; the call to
 //! `run_main`/`run_test` is spanned on the body's closing brace. The local is hygienic
@@ -439,7 +443,7 @@ mod tests {
     fn test_shape() {
         let out = expand(
             Kind::Test,
-            quote!(crate = "my::rt", timeout = "250ms"),
+            quote!(crate = "my::rt", timeout = "250ms", leftovers = "deny"),
             quote!(
                 #[should_panic]
                 async fn it_works() {
@@ -453,18 +457,19 @@ mod tests {
             #[should_panic]
             #[allow(unused)]
             fn it_works() {
-                let __runner_body = async move {
-                    if false {
-                        return ::core::option::Option::<()>::None.unwrap();
-                    }
-                    x().await;
-                };
-                let __runner_body = ::core::pin::pin!(__runner_body);
-                let __runner_body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = ()> > = __runner_body;
-                my::rt::__private::run_test(
+                my::rt::__private::run_test_with_timeout(
                     my::rt::Builder::new().debug(true),
-                    ::core::option::Option::Some(::core::time::Duration::new(0u64, 250000000u32)),
-                    __runner_body
+                    my::rt::__private::TestOptions::new(::core::module_path!(), "it_works")
+                        .timeout(::core::time::Duration::new(0u64, 250000000u32))
+                        .leftovers(my::rt::__private::Leftovers::Deny),
+                    || -> my::rt::__private::Body<()> {
+                        my::rt::__private::body(async move {
+                            if false {
+                                return ::core::option::Option::<()>::None.unwrap();
+                            }
+                            x().await;
+                        })
+                    },
                 )
             }
         };
