@@ -39,7 +39,10 @@ fn assert_passed(child: &Output) -> String {
 #[ignore = "fails on purpose: run as a child by the test next to it"]
 async fn child_unobserved_panic() {
     println!("spawned at line {}", line!() + 1);
-    TaskBuilder::new().name("worker").spawn(async { panic!("task boom") }).detach();
+    TaskBuilder::new()
+        .name("worker")
+        .spawn(async { panic!("task boom") })
+        .detach();
     // The body goes on and would return normally: the task's panic still fails the test.
     sleep(Duration::from_millis(20)).await;
 }
@@ -197,7 +200,10 @@ fn times_out(name: &str) -> String {
     let child = run_ignored_child(name, false);
     let took = started.elapsed();
     let text = assert_failed(&child);
-    assert!(took < Duration::from_secs(3), "{name} took {took:?}:\n{text}");
+    assert!(
+        took < Duration::from_secs(3),
+        "{name} took {took:?}:\n{text}"
+    );
     assert!(text.contains("test timed out after 1s"), "{text}");
     text
 }

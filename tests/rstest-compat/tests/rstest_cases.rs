@@ -71,7 +71,11 @@ async fn should_panic_with_a_task_panic(#[case] n: u32) {
 #[rstest]
 #[runner::test]
 async fn result(answer: u32) -> Result<(), String> {
-    if answer == 42 { Ok(()) } else { Err("wrong".to_owned()) }
+    if answer == 42 {
+        Ok(())
+    } else {
+        Err("wrong".to_owned())
+    }
 }
 
 /// The cases keep their names: `cases::case_1`, `cases::case_2`.
@@ -86,9 +90,12 @@ fn cases_are_listed_as_tests() {
         "cases::case_1: test",
         "cases::case_2: test",
         "cases_with_options::case_1: test",
-        "values::n_1: test",
+        "values::n_1_1: test",
         "a_fixture: test",
     ] {
-        assert!(listed.lines().any(|line| line == name), "{name} not in:\n{listed}");
+        assert!(
+            listed.lines().any(|line| line == name),
+            "{name} not in:\n{listed}"
+        );
     }
 }
