@@ -14,8 +14,6 @@ use common::{run_ignored_child, stderr_of, stdout_of};
 use runner::TaskBuilder;
 use runner::time::sleep;
 
-const WHY: &str = "fails on purpose: run as a child by the test next to it";
-
 /// The child's whole output: libtest shows a failing test's captured output on stdout.
 fn output(child: &Output) -> String {
     format!("{}{}", stdout_of(child), stderr_of(child))

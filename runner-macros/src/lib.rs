@@ -198,7 +198,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   the return type must be `Send` (`Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`);
 ///   the body itself may hold `!Send` values.
 /// - **Reports belong to their test**: what the runner reports while a test runs (slow polls,
-///   panics, leftovers, close's reports) starts with "[runner] test `name`:" and goes
+///   panics, leftovers, close's reports) starts with `` [runner] test `name`: `` and goes
 ///   through libtest's output capture: a passing test stays quiet, a failing one shows them
 ///   with its own output, `--nocapture` shows them as they come.
 ///
