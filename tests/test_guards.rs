@@ -36,11 +36,9 @@ fn assert_passed(child: &Output) -> String {
 #[runner::test]
 #[ignore = "fails on purpose: run as a child by the test next to it"]
 async fn child_unobserved_panic() {
+    let worker = TaskBuilder::new().name("worker");
     println!("spawned at line {}", line!() + 1);
-    TaskBuilder::new()
-        .name("worker")
-        .spawn(async { panic!("task boom") })
-        .detach();
+    worker.spawn(async { panic!("task boom") }).detach();
     // The body goes on and would return normally: the task's panic still fails the test.
     sleep(Duration::from_millis(20)).await;
 }
