@@ -24,9 +24,6 @@ async fn works_with_an_absolute_path_and_other_options() {
 /// `::runner` anywhere instead of the given path, the types would not match or the counter
 /// would stay at zero.
 mod instrumented {
-    use std::future::Future;
-    use std::time::Duration;
-
     use super::{AtomicUsize, Ordering};
 
     pub static RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -52,15 +49,13 @@ mod instrumented {
     }
 
     pub mod __private {
-        use super::{Builder, Duration, Future, Ordering, RUNS};
+        use super::{Builder, Ordering, RUNS};
 
-        pub fn run_test<F: Future>(
-            builder: Builder,
-            timeout: Option<Duration>,
-            fut: F,
-        ) -> F::Output {
+        pub use runner::__private::{Body, TestOptions, body};
+
+        pub fn run_test<T>(builder: Builder, options: TestOptions, body: fn() -> Body<T>) -> T {
             RUNS.fetch_add(1, Ordering::SeqCst);
-            runner::__private::run_test(builder.0, timeout, fut)
+            runner::__private::run_test(builder.0, options, body)
         }
     }
 }

@@ -8,6 +8,7 @@ use async_executor::Executor;
 
 use crate::Runner;
 use crate::signal::{Signal, Signals};
+use crate::test_run::TestRun;
 use crate::unhandled_panic::UnhandledPanic;
 
 /// Makes the executor a runner uses; see [`Builder::factory`].
@@ -41,6 +42,8 @@ pub struct Builder {
     pub(crate) signals: Signals,
     #[cfg(feature = "tokio")]
     pub(crate) tokio: bool,
+    /// `#[runner::test]`'s side of the runner (see `test_run`).
+    pub(crate) test: Option<Arc<TestRun>>,
 }
 
 impl Builder {
@@ -65,6 +68,7 @@ impl Builder {
             signals: Signals::DEFAULT,
             #[cfg(feature = "tokio")]
             tokio: true,
+            test: None,
         }
     }
 
@@ -309,6 +313,12 @@ impl Builder {
     /// ```
     pub fn build(self) -> Runner {
         Runner::from_builder(self)
+    }
+
+    /// Makes the runner of a `#[runner::test]`: its reports, panics and close belong to `test`.
+    pub(crate) fn for_test(mut self, test: Arc<TestRun>) -> Self {
+        self.test = Some(test);
+        self
     }
 }
 

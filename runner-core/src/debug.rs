@@ -25,14 +25,23 @@ pub(crate) fn resolve(explicit: Option<bool>) -> bool {
     })
 }
 
-/// Emits one report line.
+/// Emits one report line: in the output of the test whose runner this thread works for
+/// (see `test_run`), else on stderr.
 pub(crate) fn report(message: std::fmt::Arguments<'_>) {
+    report_to(crate::test_run::current().as_deref(), message);
+}
+
+/// Emits one report line for the runner of `test`, if it is a test's.
+pub(crate) fn report_to(test: Option<&crate::test_run::TestRun>, message: std::fmt::Arguments<'_>) {
     #[cfg(feature = "tracing")]
     if tracing::dispatcher::get_default(|dispatch| {
         !dispatch.is::<tracing::subscriber::NoSubscriber>()
     }) {
         tracing::warn!(target: "runner", "{}", message);
         return;
+    }
+    if let Some(test) = test {
+        return test.report(message);
     }
     // One write per line so that reports from several threads do not interleave.
     let line = format!("[runner] {message}\n");

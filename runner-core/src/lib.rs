@@ -35,6 +35,7 @@ mod task_group;
 mod task_list;
 mod task_record;
 mod task_wrapper;
+mod test_run;
 mod thread_bound;
 mod thread_runner;
 mod timeout;

@@ -422,12 +422,19 @@ impl Runner {
     /// runner.close(); // idempotent
     /// ```
     pub fn close(&mut self) {
+        self.close_reporting();
+    }
+
+    /// [`close`](Runner::close), returning what close gave up on (see `shutdown::close`).
+    pub(crate) fn close_reporting(&mut self) -> Option<crate::task_list::TaskList> {
         // A runner never used stays usable, as CPython's `Runner.close` returns early when
         // the runner was not initialised.
         if let State::Initialised(_) = self.state
             && let State::Initialised(live) = std::mem::replace(&mut self.state, State::Closed)
         {
-            shutdown::close(live);
+            shutdown::close(live)
+        } else {
+            None
         }
     }
 }

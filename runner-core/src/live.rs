@@ -52,6 +52,7 @@ impl Live {
                 threads: builder.threads,
                 slow_poll_threshold: builder.slow_poll_threshold,
                 unhandled_panic: builder.unhandled_panic,
+                test: builder.test,
             },
         ));
         if state.debug {

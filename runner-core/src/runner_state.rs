@@ -12,6 +12,7 @@ use crate::registry::{ListFilter, Phase, Registry};
 use crate::shutdown_signal::ShutdownSignal;
 use crate::task_list::{Label, TaskList};
 use crate::task_record::TaskRecord;
+use crate::test_run::TestRun;
 use crate::unhandled_panic::{UnhandledPanic, UnhandledPanics};
 
 pub(crate) struct RunnerState {
@@ -35,6 +36,8 @@ pub(crate) struct RunnerState {
     pub(crate) main_record: Option<TaskRecord>,
     /// The runner's own thread (its `task_record::thread_number`), set by each `run`.
     pub(crate) runner_thread: AtomicU64,
+    /// The runner of a `#[runner::test]`: where its reports and task panics go.
+    pub(crate) test: Option<Arc<TestRun>>,
 }
 
 /// The settings `RunnerState` keeps, from the builder.
@@ -44,6 +47,7 @@ pub(crate) struct Settings {
     pub(crate) threads: usize,
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) unhandled_panic: UnhandledPanic,
+    pub(crate) test: Option<Arc<TestRun>>,
 }
 
 impl RunnerState {
@@ -62,6 +66,7 @@ impl RunnerState {
                 TaskRecord::new(None, std::panic::Location::caller(), None, Instant::now())
             }),
             runner_thread: AtomicU64::new(0),
+            test: settings.test,
         }
     }
 
@@ -77,6 +82,10 @@ impl RunnerState {
     /// Applies the `unhandled_panic` policy to a panic nobody will see.
     pub(crate) fn unobserved_panic(&self, label: &Label, payload: crate::unhandled_panic::Payload) {
         let running = self.phase() == Phase::Running;
+        if let Some(test) = &self.test {
+            let report = crate::unhandled_panic::unobserved_panic_text(label, &*payload);
+            test.task_panicked(&report, &*payload);
+        }
         self.unhandled_panics.unobserved(label, payload, running);
     }
 

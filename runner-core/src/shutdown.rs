@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskCx, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_executor::Executor;
 use futures_lite::future;
@@ -16,6 +16,7 @@ use crate::error;
 use crate::live::Live;
 use crate::registry::{ListFilter, Phase};
 use crate::runner_state::RunnerState;
+use crate::task_list::TaskList;
 use crate::task_record::Awaited;
 use crate::task_wrapper;
 use crate::thread_runner;
@@ -24,7 +25,11 @@ use crate::thread_runner;
 ///
 /// The order is the contract (see the `# Shutdown` section of [`Runner`](crate::Runner)):
 /// signal, grace for the tasks that asked, cancel, report, wait for blocking jobs, release.
-pub(crate) fn close(live: Live) {
+///
+/// Returns what it gave up on: the tasks still cleaning up when the grace ran out and the
+/// blocking jobs still running when the timeout did (`None`: nothing). On the runner of a
+/// `#[runner::test]` with a timeout, the grace and the wait for jobs end at its deadline.
+pub(crate) fn close(live: Live) -> Option<TaskList> {
     let Live {
         state,
         executor,
@@ -37,6 +42,9 @@ pub(crate) fn close(live: Live) {
         #[cfg(feature = "tokio")]
         tokio,
     } = live;
+    let deadline = state.test.as_ref().and_then(|test| test.deadline());
+    let shutdown_grace = until(shutdown_grace, deadline);
+    let mut gave_up: Option<TaskList> = None;
     let executors = || Executors {
         executor: &executor,
         local: &local,
@@ -89,6 +97,7 @@ pub(crate) fn close(live: Live) {
                 stuck.len(),
                 stuck.table()
             ));
+            gave_up = Some(stuck);
         }
     }
 
@@ -126,6 +135,7 @@ pub(crate) fn close(live: Live) {
     state.unhandled_panics.give_held_reports();
 
     // 5. Blocking jobs: waited for, at most `shutdown_timeout`; the rest are named and left.
+    let shutdown_timeout = until(shutdown_timeout, deadline);
     #[cfg(feature = "tokio")]
     let step_5 = Instant::now();
     if !state.registry.wait_for_jobs(shutdown_timeout) {
@@ -136,6 +146,13 @@ pub(crate) fn close(live: Live) {
             stuck.len(),
             stuck.table()
         ));
+        gave_up = Some(match gave_up {
+            Some(mut cleaning_up) => {
+                cleaning_up.tasks.extend(stuck.tasks);
+                cleaning_up
+            }
+            None => stuck,
+        });
     }
 
     // 5b. The tokio runtime (`tokio` feature) shuts down, after the jobs, which may use it:
@@ -166,6 +183,15 @@ pub(crate) fn close(live: Live) {
     drop(entered);
     drop(kept);
     drop(context);
+    gave_up
+}
+
+/// `wait`, cut short so that it ends by `deadline`, if there is one.
+fn until(wait: Duration, deadline: Option<Instant>) -> Duration {
+    match deadline {
+        Some(deadline) => wait.min(deadline.saturating_duration_since(Instant::now())),
+        None => wait,
+    }
 }
 
 /// How many queued tasks close polls before the grace period, at most.

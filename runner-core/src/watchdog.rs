@@ -86,11 +86,14 @@ fn look_at(state: &RunnerState, now: Instant) {
         } else {
             ""
         };
-        debug::report(format_args!(
-            "poll still running: {what} has been in a single poll on thread {} for {for_:.1?} \
+        debug::report_to(
+            state.test.as_deref(),
+            format_args!(
+                "poll still running: {what} has been in a single poll on thread {} for {for_:.1?} \
              (over {HUNG_POLL_FACTOR}x the slow-poll threshold){alone}; a blocking call, a lock \
              or a nested block_on inside a poll freezes its thread",
-            thread_name(thread)
-        ));
+                thread_name(thread)
+            ),
+        );
     }
 }

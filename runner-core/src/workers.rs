@@ -138,6 +138,7 @@ mod tests {
                 threads: 4,
                 slow_poll_threshold: Duration::from_millis(100),
                 unhandled_panic: crate::UnhandledPanic::Report,
+                test: None,
             },
         ));
         static ENDED: AtomicUsize = AtomicUsize::new(0);

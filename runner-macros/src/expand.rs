@@ -14,27 +14,31 @@
 //! }
 //! ```
 //!
-//! For `#[runner::test(timeout = "1s")] async fn t() -> R { body }`:
+//! For `#[runner::test(timeout = "1s", leftovers = "deny")] async fn t() -> R { body }`:
 //!
 //! ```text
 //! #[::core::prelude::v1::test]
 //! fn t() -> R {
-//!     let __runner_body = async move {
-//!         if false {
-//!             return ::core::option::Option::<R>::None.unwrap();
-//!         }
-//!         body
-//!     };
-//!     let __runner_body = ::core::pin::pin!(__runner_body);
-//!     let __runner_body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = R>> =
-//!         __runner_body;
-//!     ::runner::__private::run_test(
+//!     ::runner::__private::run_test_with_timeout(
 //!         ::runner::Builder::new().debug(true),
-//!         ::core::option::Option::Some(::core::time::Duration::new(1u64, 0u32)),
-//!         __runner_body,
+//!         ::runner::__private::TestOptions::new(::core::module_path!(), "t")
+//!             .timeout(::core::time::Duration::new(1u64, 0u32))
+//!             .leftovers(::runner::__private::Leftovers::Deny),
+//!         || -> ::runner::__private::Body<R> {
+//!             ::runner::__private::body(async move {
+//!                 if false {
+//!                     return ::core::option::Option::<R>::None.unwrap();
+//!                 }
+//!                 body
+//!             })
+//!         },
 //!     )
 //! }
 //! ```
+//!
+//! Without `timeout` it calls `run_test`, on the test's thread. The body is made by a
+//! closure without captures (a test takes no parameters), which coerces to a `fn` pointer:
+//! with `timeout`, it is called on the runner's own thread, so the body need not be `Send`.
 //!
 //! The body keeps its own spans, so errors in it point at the user's lines; the call to
 //! `run_main`/`run_test` is spanned on the body's closing brace. The local is hygienic
@@ -46,6 +50,7 @@ use std::time::Duration;
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::{Attribute, Error, FnArg, ReturnType, Type};
 
 use crate::item::{self, ItemFn};
@@ -174,13 +179,13 @@ fn function(kind: Kind, config: &Config, func: ItemFn) -> TokenStream {
             typed
         }
     };
-    let future = quote!(let #local = async move #body;);
     // The call takes the closing brace's span, so what goes wrong there points at the end of
     // the user's function.
     let end = body.span_close();
 
     match kind {
         Kind::Main => {
+            let future = quote!(let #local = async move #body;);
             let run = quote_spanned!(end=> #krate::__private::run_main(#builder, #local));
             quote! {
                 #(#attrs)*
@@ -202,28 +207,45 @@ fn function(kind: Kind, config: &Config, func: ItemFn) -> TokenStream {
                 ReturnType::Default => quote!(()),
                 ReturnType::Type(_, ty) => ty.to_token_stream(),
             });
-            let timeout = match config.timeout {
-                Some(timeout) => {
-                    let timeout = duration(timeout);
-                    quote!(::core::option::Option::Some(#timeout))
-                }
-                None => quote!(::core::option::Option::None),
+            let name = sig.ident.unraw().to_string();
+            let mut options = quote!(
+                #krate::__private::TestOptions::new(::core::module_path!(), #name)
+            );
+            if let Some(timeout) = config.timeout {
+                let timeout = duration(timeout);
+                options.extend(quote!(.timeout(#timeout)));
+            }
+            if let Some(variant) = config.task_panics {
+                let variant = Ident::new(variant, Span::call_site());
+                options.extend(quote!(.task_panics(#krate::__private::TaskPanics::#variant)));
+            }
+            if let Some(variant) = config.leftovers {
+                let variant = Ident::new(variant, Span::call_site());
+                options.extend(quote!(.leftovers(#krate::__private::Leftovers::#variant)));
+            }
+            // With a timeout the runner runs on a thread of its own (see `run_test_with_timeout`):
+            // the body is made there, by a function without captures, so it may be `!Send`.
+            // Boxed behind `dyn Future`, every test of a crate shares one instance per output
+            // type, and the body's output type is stated up front.
+            let run_test = if config.timeout.is_some() {
+                quote!(run_test_with_timeout)
+            } else {
+                quote!(run_test)
             };
-            // Pinning behind `dyn Future` gives every test of a crate the same `run_test`
-            // instance, and states the body's output type up front.
             let run = quote_spanned! {end=>
-                let #local = ::core::pin::pin!(#local);
-                let #local: ::core::pin::Pin<
-                    &mut dyn ::core::future::Future<Output = #output>
-                > = #local;
-                #krate::__private::run_test(#builder, #timeout, #local)
+                #krate::__private::#run_test(
+                    #builder,
+                    #options,
+                    || -> #krate::__private::Body<#output> {
+                        #krate::__private::body(async move #body)
+                    },
+                )
             };
             quote! {
                 #test_attr
                 #(#attrs)*
                 #(#inner_attrs)*
                 #vis #sig {
-                    #future
                     #run
                 }
             }
@@ -402,7 +424,7 @@ mod tests {
     fn test_shape() {
         let out = expand(
             Kind::Test,
-            quote!(crate = "my::rt", timeout = "250ms"),
+            quote!(crate = "my::rt", timeout = "250ms", leftovers = "deny"),
             quote!(
                 #[should_panic]
                 async fn it_works() {
@@ -416,18 +438,19 @@ mod tests {
             #[should_panic]
             #[allow(unused)]
             fn it_works() {
-                let __runner_body = async move {
-                    if false {
-                        return ::core::option::Option::<()>::None.unwrap();
-                    }
-                    x().await;
-                };
-                let __runner_body = ::core::pin::pin!(__runner_body);
-                let __runner_body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = ()> > = __runner_body;
-                my::rt::__private::run_test(
+                my::rt::__private::run_test_with_timeout(
                     my::rt::Builder::new().debug(true),
-                    ::core::option::Option::Some(::core::time::Duration::new(0u64, 250000000u32)),
-                    __runner_body
+                    my::rt::__private::TestOptions::new(::core::module_path!(), "it_works")
+                        .timeout(::core::time::Duration::new(0u64, 250000000u32))
+                        .leftovers(my::rt::__private::Leftovers::Deny),
+                    || -> my::rt::__private::Body<()> {
+                        my::rt::__private::body(async move {
+                            if false {
+                                return ::core::option::Option::<()>::None.unwrap();
+                            }
+                            x().await;
+                        })
+                    },
                 )
             }
         };

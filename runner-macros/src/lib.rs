@@ -170,13 +170,47 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The test keeps its name (so `cargo test adds` finds it), its return type
 /// (`-> Result<(), E>` works, with `?` in the body) and its other attributes:
 /// `#[should_panic]`, `#[ignore]`, `#[cfg(…)]`, doc comments. A `#[test]` written next to it
-/// is not doubled. The function must be `async` and take no parameters.
+/// is not doubled. The function must be `async` and take no parameters; with rstest, write
+/// `#[rstest]` above `#[runner::test]` and rstest gives each case a test without parameters
+/// (fixtures, async fixtures, `#[case]`s and `#[values]` work, as with `#[tokio::test]`).
+/// It works under `cargo nextest` too.
+///
+/// # What it catches
+///
+/// - **A panic in a task nobody awaits fails the test**, with the panic's message, the
+///   task's name and spawn location, even when the body returned normally (other test
+///   attributes print such a panic and pass). The first one cancels the body, so a body
+///   waiting for what the task would have done does not hang. `#[should_panic(expected =
+///   "…")]` sees the task's message. `unhandled_panic = "report"` (or `"ignore"`) turns this
+///   off for a test.
+/// - **Leftovers are listed**: when the body returns, the tasks still alive (detached ones
+///   included: in a test nothing should outlive the body unnoticed, and close is about to
+///   cancel them) and the blocking jobs still running are listed with their name, state, age
+///   and spawn location. Tasks that awaited `runner::shutdown_requested()` are not
+///   leftovers: they said how they end. `leftovers = "warn"` (default) prints the list in the
+///   test's output, `"deny"` fails the test with it, `"allow"` says nothing.
+/// - **`timeout` holds end to end**: the runner runs on a thread of its own and the test's
+///   thread waits for it; the body gets the timeout, close's grace and its wait for blocking
+///   jobs end at the same deadline, and the test ends by the timeout plus 0.5 s whatever the
+///   body, its tasks or close do, even stuck in a blocking call. The failure says what the
+///   body was doing and shows every task's state (the task dump); a thread still stuck in a
+///   blocking call is left behind (no thread can be stopped from outside). With `timeout`,
+///   the return type must be `Send` (`Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`);
+///   the body itself may hold `!Send` values.
+/// - **Reports belong to their test**: what the runner reports while a test runs (slow polls,
+///   panics, leftovers, close's reports) starts with `` [runner] test `name`: `` and goes
+///   through libtest's output capture: a passing test stays quiet, a failing one shows them
+///   with its own output, `--nocapture` shows them as they come.
 ///
 /// # Options
 ///
-/// Those of [`main`](macro@main) but `signals`, with `debug` on unless `debug = false`, plus
-/// `timeout = "…"`: the test fails with "test timed out after …" when its body is not done in
-/// time.
+/// Those of [`main`](macro@main) but `signals`, with `debug` on unless `debug = false`, plus:
+///
+/// | option | effect | default |
+/// |---|---|---|
+/// | `timeout = "…"` | the test fails with "test timed out after …" and the task dump when body and close are not done in time | none |
+/// | `unhandled_panic = "fail\|report\|ignore"` | what a panic in a task nobody awaits does to the test: fail it, or only [`Builder::unhandled_panic`]'s report or ignore | `"fail"` |
+/// | `leftovers = "deny\|warn\|allow"` | what tasks and blocking jobs still running when the body returns do: fail the test, be listed in its output, or nothing | `"warn"` |
 ///
 /// ```
 /// #[runner::test(debug = false, timeout = "1s")]
@@ -211,11 +245,47 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # quick();
 /// ```
 ///
+/// The hand-written equivalent is close, not exact: the attribute runs the runner on a
+/// thread of its own, waits for it until the deadline plus a margin, and bounds close.
+///
+/// `unhandled_panic` and `leftovers`:
+///
+/// ```
+/// #[runner::test(unhandled_panic = "report", leftovers = "deny")]
+/// async fn strict_about_leftovers() {
+///     runner::spawn(async { panic!("only reported") }).detach();
+///     runner::unblock(|| 1).await;
+/// }
+/// # fn main() {}
+/// ```
+///
+/// does what this does:
+///
+/// ```
+/// // #[test]
+/// fn strict_about_leftovers() {
+///     let mut runner = runner::Builder::new()
+///         .debug(true)
+///         .handle_signals([])
+///         .unhandled_panic(runner::UnhandledPanic::Report) // unhandled_panic = "report"
+///         .build();
+///     let leftovers = runner.run(async move {
+///         runner::spawn(async { panic!("only reported") }).detach();
+///         runner::unblock(|| 1).await;
+///         runner::tasks() // what is still alive when the body returns
+///     });
+///     // leftovers = "deny" (the attribute leaves out tasks that awaited shutdown_requested)
+///     assert!(leftovers.is_empty(), "the test left tasks running:\n{leftovers}");
+/// }
+/// # strict_about_leftovers();
+/// ```
+///
 /// (Doc tests compile `#[test]` functions out: here the attribute's examples are only
 /// expanded, which checks their options, and the hand-written ones are called; the crate's
 /// own tests run the attribute.)
 ///
 /// [`Runner`]: https://docs.rs/runner-rt/latest/runner/struct.Runner.html
+/// [`Builder::unhandled_panic`]: https://docs.rs/runner-rt/latest/runner/struct.Builder.html#method.unhandled_panic
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(Kind::Test, args.into(), item.into()).into()

@@ -86,6 +86,18 @@ pub(crate) const OPTIONS: &[OptionDoc] = &[
         on_test: true,
     },
     OptionDoc {
+        name: "unhandled_panic",
+        written: "`unhandled_panic = \"fail|report|ignore\"`",
+        on_main: false,
+        on_test: true,
+    },
+    OptionDoc {
+        name: "leftovers",
+        written: "`leftovers = \"deny|warn|allow\"`",
+        on_main: false,
+        on_test: true,
+    },
+    OptionDoc {
         name: "shutdown_grace",
         written: "`shutdown_grace = \"…\"`",
         on_main: true,
@@ -126,6 +138,10 @@ pub(crate) struct Args {
     pub(crate) threads: Option<LitInt>,
     /// `timeout = "…"` (`#[runner::test]` only).
     pub(crate) timeout: Option<LitStr>,
+    /// `unhandled_panic = "fail|report|ignore"` (`#[runner::test]` only).
+    pub(crate) unhandled_panic: Option<LitStr>,
+    /// `leftovers = "deny|warn|allow"` (`#[runner::test]` only).
+    pub(crate) leftovers: Option<LitStr>,
     /// `shutdown_grace = "…"`.
     pub(crate) shutdown_grace: Option<LitStr>,
     /// `shutdown_timeout = "…"`.
@@ -376,6 +392,38 @@ impl Args {
                 };
                 set(slot, lit, &name)
             }
+            "unhandled_panic" | "leftovers" => {
+                let choices = choices(&key);
+                let example = match key.as_str() {
+                    "leftovers" => "leftovers = \"deny\"",
+                    _ => "unhandled_panic = \"report\"",
+                };
+                let lit = match value {
+                    Some(Value::Lit(Lit::Str(lit))) => lit,
+                    None => return Err(needs_value(&name, example)),
+                    Some(Value::Path(path)) if path.get_ident().is_some() => {
+                        let word = path
+                            .get_ident()
+                            .map(ToString::to_string)
+                            .unwrap_or_default();
+                        return Err(Error::new_spanned(
+                            path,
+                            format_args!("`{key}` expects a string: write `{key} = \"{word}\"`"),
+                        ));
+                    }
+                    Some(other) => {
+                        return Err(other.error(format_args!(
+                            "`{key}` expects one of {}, as in `{example}`",
+                            quoted(choices)
+                        )));
+                    }
+                };
+                let slot = match key.as_str() {
+                    "unhandled_panic" => &mut self.unhandled_panic,
+                    _ => &mut self.leftovers,
+                };
+                set(slot, lit, &name)
+            }
             "crate" => {
                 let path = match value {
                     Some(Value::Lit(Lit::Str(lit))) => lit.parse::<Path>().map_err(|_| {
@@ -444,6 +492,26 @@ fn set<T>(slot: &mut Option<T>, value: T, name: &Ident) -> Result<()> {
     Ok(())
 }
 
+/// The values a string option accepts, in the order documented.
+pub(crate) fn choices(key: &str) -> &'static [&'static str] {
+    match key {
+        "unhandled_panic" => &["fail", "report", "ignore"],
+        _ => &["deny", "warn", "allow"],
+    }
+}
+
+/// `"a"`, `"b"` or `"c"`.
+pub(crate) fn quoted(choices: &[&str]) -> String {
+    let quoted: Vec<String> = choices
+        .iter()
+        .map(|choice| format!("`\"{choice}\"`"))
+        .collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    }
+}
+
 fn needs_value(name: &Ident, example: &str) -> Error {
     let name = name.unraw();
     Error::new(
@@ -460,8 +528,8 @@ fn duration_not_string(key: &str, span: Span, written: &str) -> Error {
 }
 
 fn unknown_option(kind: Kind, name: &Ident, key: &str) -> Error {
-    let hint = if key == "timeout" && kind == Kind::Main {
-        "; `timeout` is only available on `#[runner::test]`".to_owned()
+    let hint = if ["timeout", "unhandled_panic", "leftovers"].contains(&key) && kind == Kind::Main {
+        format!("; `{key}` is only available on `#[runner::test]`")
     } else if key == "signals" && kind == Kind::Test {
         "; `signals` is only available on `#[runner::main]`: a test never handles signals"
             .to_owned()

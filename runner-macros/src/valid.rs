@@ -10,7 +10,7 @@ use quote::{ToTokens, quote};
 use syn::{Error, FnArg, LitBool, LitStr};
 
 use crate::item::ItemFn;
-use crate::options::{Args, Kind, push};
+use crate::options::{self, Args, Kind, push};
 
 /// What the expansion needs, in plain types.
 pub(crate) struct Config {
@@ -24,6 +24,10 @@ pub(crate) struct Config {
     pub(crate) shutdown_timeout: Option<Duration>,
     /// `signals = […]`: the `runner::Signal` variants, in the order written.
     pub(crate) signals: Option<Vec<&'static str>>,
+    /// `unhandled_panic = "…"`: the `TaskPanics` variant.
+    pub(crate) task_panics: Option<&'static str>,
+    /// `leftovers = "…"`: the `Leftovers` variant.
+    pub(crate) leftovers: Option<&'static str>,
     /// `Some` when `tokio = …` was given: the setter call is spanned to the option, so that
     /// without runner's `tokio` feature the error points there.
     pub(crate) tokio: Option<LitBool>,
@@ -50,6 +54,25 @@ pub(crate) fn config(kind: Kind, args: Args) -> (Config, Option<Error>) {
     let timeout = duration(args.timeout, "timeout");
     let shutdown_grace = duration(args.shutdown_grace, "shutdown_grace");
     let shutdown_timeout = duration(args.shutdown_timeout, "shutdown_timeout");
+
+    let mut choice = |lit: Option<LitStr>, key: &str| {
+        let lit = lit?;
+        let value = lit.value();
+        let choices = options::choices(key);
+        match choices.iter().position(|choice| *choice == value.trim()) {
+            Some(index) => Some(variant(key, index)),
+            None => {
+                let msg = format!(
+                    "`{key}` expects {}, not \"{value}\"",
+                    options::quoted(choices)
+                );
+                push(&mut errors, Error::new(lit.span(), msg));
+                None
+            }
+        }
+    };
+    let task_panics = choice(args.unhandled_panic, "unhandled_panic");
+    let leftovers = choice(args.leftovers, "leftovers");
 
     let threads = args
         .threads
@@ -100,9 +123,20 @@ pub(crate) fn config(kind: Kind, args: Args) -> (Config, Option<Error>) {
         timeout,
         shutdown_grace,
         shutdown_timeout,
+        task_panics,
+        leftovers,
         tokio: args.tokio,
     };
     (config, errors)
+}
+
+/// The variant of `TaskPanics` or `Leftovers` for the `index`th of `options::choices(key)`.
+fn variant(key: &str, index: usize) -> &'static str {
+    let variants: &[&'static str] = match key {
+        "unhandled_panic" => &["Fail", "Report", "Ignore"],
+        _ => &["Deny", "Warn", "Allow"],
+    };
+    variants.get(index).copied().unwrap_or("Warn")
 }
 
 /// Checks that the function can be turned into an entry point or a test.
@@ -132,7 +166,15 @@ pub(crate) fn signature(kind: Kind, item: &ItemFn) -> Option<Error> {
                 "`main` cannot take parameters: remove them, and read command-line \
                  arguments with `std::env::args()`"
             }
-            (Kind::Test, _) => "test functions cannot take parameters: remove them",
+            (Kind::Test, _) if item.attrs.iter().any(is_rstest) => {
+                "`#[rstest]` must come before `#[runner::test]`: write `#[rstest]` above it, so \
+                 that rstest turns each case into a test without parameters, which \
+                 `#[runner::test]` then runs"
+            }
+            (Kind::Test, _) => {
+                "test functions cannot take parameters: remove them, or give them values with \
+                 `#[rstest]` written above `#[runner::test]`"
+            }
         };
         push(&mut errors, Error::new_spanned(&sig.inputs, msg));
     }
@@ -150,6 +192,14 @@ pub(crate) fn signature(kind: Kind, item: &ItemFn) -> Option<Error> {
         push(&mut errors, Error::new_spanned(&sig.generics.params, msg));
     }
     errors
+}
+
+/// Is this `#[rstest]` (or `#[rstest::rstest]`)?
+fn is_rstest(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "rstest")
 }
 
 /// The units a duration may be written with, and their length in nanoseconds.

@@ -25,6 +25,24 @@ pub fn run_child(name: &str, envs: &[(&str, &str)]) -> Output {
     command.output().expect("start the child test process")
 }
 
+/// Runs the ignored test `name` of the current test binary in a child process as libtest
+/// runs any test: its output captured (shown only if it fails), unless `nocapture`.
+pub fn run_ignored_child(name: &str, nocapture: bool) -> Output {
+    let mut command = Command::new(std::env::current_exe().expect("test binary path"));
+    command
+        .args([name, "--exact", "--ignored", "--test-threads=1"])
+        .env(CHILD_ENV, "1")
+        .env_remove("RUNNER_DEBUG");
+    if nocapture {
+        command.arg("--nocapture");
+    }
+    command.output().expect("start the child test process")
+}
+
+pub fn stdout_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 pub fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
