@@ -4,7 +4,6 @@
 //! `tracing` feature and a subscriber installed they become `tracing` events instead
 //! (target `runner`, level WARN), so they land wherever the program's logs go.
 
-use std::any::Any;
 use std::time::Duration;
 
 /// The environment variable that turns debug mode on when the program did not choose.
@@ -49,36 +48,10 @@ pub(crate) fn report_to(test: Option<&crate::test_run::TestRun>, message: std::f
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
-/// The text of a panic payload, as the standard panic hook prints it.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        s
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s
-    } else {
-        "Box<dyn Any>"
-    }
-}
-
 /// Reports a single poll of `what` (a task's label, or the main future) that took `took`.
 pub(crate) fn report_slow_poll(what: &dyn std::fmt::Display, took: Duration, threshold: Duration) {
     report(format_args!(
         "slow poll: {what} blocked its thread for {took:.1?} in a single poll (threshold {threshold:?}); \
          move blocking work into runner::unblock"
     ));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn panic_messages_of_both_string_kinds() {
-        let a: Box<dyn Any + Send> = Box::new("static");
-        let b: Box<dyn Any + Send> = Box::new(String::from("owned"));
-        let c: Box<dyn Any + Send> = Box::new(5_u8);
-        assert_eq!(panic_message(&*a), "static");
-        assert_eq!(panic_message(&*b), "owned");
-        assert_eq!(panic_message(&*c), "Box<dyn Any>");
-    }
 }

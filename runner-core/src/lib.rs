@@ -21,6 +21,7 @@ mod handle;
 mod lifecycle;
 mod live;
 mod notify;
+mod payload;
 mod poll_state;
 mod registry;
 mod runner_state;

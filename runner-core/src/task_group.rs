@@ -233,7 +233,7 @@ impl<E> Drop for GroupState<E> {
                 "a child of the task group opened at {} panicked after its scope was dropped, \
                  and nobody awaited it: {}",
                 self.location,
-                debug::panic_message(&*payload)
+                crate::payload::panic_message(&*payload)
             ));
         }
     }
@@ -373,7 +373,7 @@ impl<E> GroupState<E> {
                 } else {
                     debug::report(format_args!(
                         "{origin} panicked after the task group had already failed: {}",
-                        debug::panic_message(&*payload)
+                        crate::payload::panic_message(&*payload)
                     ));
                 }
             }
@@ -542,7 +542,7 @@ where
                     debug::report(format_args!(
                         "the destructor of {} panicked after the task had panicked: {}",
                         this.origin,
-                        debug::panic_message(&*second)
+                        crate::payload::panic_message(&*second)
                     ));
                 }
                 group.fail(Failed::Panic(payload, this.origin.clone()));

@@ -32,7 +32,6 @@ use std::time::{Duration, Instant};
 
 use futures_lite::future;
 
-use crate::debug;
 use crate::guard::lock;
 use crate::handle::Handle;
 use crate::registry::ListFilter;
@@ -155,7 +154,7 @@ impl TestRun {
     /// A task panicked and nobody awaited it (`report` is the report's text).
     pub(crate) fn task_panicked(&self, report: &str, payload: &(dyn std::any::Any + Send)) {
         if self.collect_panics {
-            let message = debug::panic_message(payload).to_owned();
+            let message = crate::payload::panic_message(payload).to_owned();
             lock(&self.panics).push((report.to_owned(), message));
         }
     }
@@ -394,7 +393,7 @@ fn verdict<T>(options: &TestOptions, test: &TestRun, ended: Ended<T>) -> T {
             // The payload of the task whose panic cancelled the body: the test fails with
             // the task's report; a panic of the body itself comes out as it is.
             match panics.first() {
-                Some((_, message)) if debug::panic_message(&*payload) == message => {
+                Some((_, message)) if crate::payload::panic_message(&*payload) == message => {
                     task_panics_failure(test, &panics)
                 }
                 _ => resume_unwind(payload),

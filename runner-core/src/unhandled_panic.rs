@@ -6,10 +6,10 @@ use std::task::{Poll, Waker};
 
 use crate::debug;
 use crate::guard::lock;
+use crate::payload;
 use crate::task_list::Label;
 
-/// A panic payload, as `catch_unwind` returns it.
-pub(crate) type Payload = Box<dyn std::any::Any + Send>;
+pub(crate) use crate::payload::Payload;
 
 /// What a runner does with the panic of a task that nobody awaits (a detached task, or one
 /// whose [`Task`](crate::Task) was dropped).
@@ -130,7 +130,7 @@ impl UnhandledPanics {
 pub(crate) fn unobserved_panic_text(label: &Label, payload: &(dyn std::any::Any + Send)) -> String {
     format!(
         "{label} panicked and nobody awaited it: {}",
-        debug::panic_message(payload)
+        payload::panic_message(payload)
     )
 }
 
@@ -138,6 +138,6 @@ pub(crate) fn unobserved_panic_text(label: &Label, payload: &(dyn std::any::Any 
 pub(crate) fn destructor_panic_text(label: &Label, payload: &(dyn std::any::Any + Send)) -> String {
     format!(
         "the destructor of the {label} panicked while the task was dropped: {}",
-        debug::panic_message(payload)
+        payload::panic_message(payload)
     )
 }

@@ -156,7 +156,7 @@ mod tests {
         let Err(payload) = started else {
             panic!("a failed start must panic")
         };
-        let message = crate::debug::panic_message(&*payload).to_owned();
+        let message = crate::payload::panic_message(&*payload).to_owned();
         assert!(
             message.contains("could not start worker thread 2"),
             "{message}"
