@@ -12,14 +12,13 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 
-# `--workspace` packages the crates together. `--no-verify`: cargo's own verification
-# builds the facade against its siblings through a local registry whose sources it extracts
-# once into ~/.cargo/registry/src and then reuses, even when a later run packages different
-# code under the same version (a stale core made a later run fail). The scratch crate below
-# is the verification instead: it builds all three from the unpacked `.crate` files.
-# runner-bench and runner-tokio-compat are `publish = false`.
-cargo package --workspace --exclude runner-bench --exclude runner-tokio-compat --allow-dirty \
-    --no-verify
+# The three published packages, named (the workspace's other members are test and bench
+# packages, `publish = false`). `--no-verify`: cargo's own verification builds the facade
+# against its siblings through a local registry whose sources it extracts once into
+# ~/.cargo/registry/src and then reuses, even when a later run packages different code under
+# the same version (a stale core made a later run fail). The scratch crate below is the
+# verification instead: it builds all three from the unpacked `.crate` files.
+cargo package -p runner-rt -p runner-rt-core -p runner-rt-macros --allow-dirty --no-verify
 
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
