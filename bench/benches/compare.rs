@@ -22,7 +22,7 @@ fn runner_with(threads: usize, debug: bool) -> Runner {
     Runner::builder()
         .threads(threads)
         .debug(debug)
-        .handle_ctrl_c(false)
+        .handle_signals([])
         .build()
 }
 
@@ -46,10 +46,10 @@ fn tokio_multi_thread(threads: usize) -> tokio::runtime::Runtime {
 mod lifecycle {
     use super::*;
 
-    /// `Runner::builder().handle_ctrl_c(false).build()`, `run`, `close`.
+    /// `Runner::builder().handle_signals([]).build()`, `run`, `close`.
     #[divan::bench]
     fn runner_builder() {
-        let mut runner = Runner::builder().handle_ctrl_c(false).build();
+        let mut runner = Runner::builder().handle_signals([]).build();
         runner.run(async {});
         runner.close();
     }
@@ -108,10 +108,10 @@ mod lifecycle {
 mod lifecycle_yield {
     use super::*;
 
-    /// `Runner::builder().handle_ctrl_c(false).build()`, `run`, `close`.
+    /// `Runner::builder().handle_signals([]).build()`, `run`, `close`.
     #[divan::bench]
     fn runner_builder() {
-        let mut runner = Runner::builder().handle_ctrl_c(false).build();
+        let mut runner = Runner::builder().handle_signals([]).build();
         runner.run(future::yield_now());
         runner.close();
     }
@@ -732,7 +732,7 @@ mod tokio_feature {
         Runner::builder()
             .threads(threads)
             .debug(false)
-            .handle_ctrl_c(false)
+            .handle_signals([])
             .tokio(tokio)
             .build()
     }

@@ -31,9 +31,12 @@ where
     F::Output: Send + 'static,
 {
     state.first_spawn.note_spawn();
-    let wrapper = TaskWrapper::new(future, state, location, listing);
-    let key = wrapper.key();
-    let inner = executor.spawn(wrapper).fallible();
+    // The key comes out beside the wrapper, which is built in place inside `spawn`: moving a
+    // finished wrapper into it would copy the whole future once more per spawn.
+    let mut key = None;
+    let inner = executor
+        .spawn(TaskWrapper::new(future, state, location, listing, &mut key))
+        .fallible();
     Task::new(inner, state, location, Kind::Task, key)
 }
 
@@ -65,9 +68,10 @@ where
     let location = Location::caller();
     let spawned = thread_runner::with_runner(|state, executor, local| match (executor, local) {
         (Some(_), Some(local)) => {
-            let wrapper = TaskWrapper::new(future, state, location, listing);
-            let key = wrapper.key();
-            let inner = local.spawn(wrapper).fallible();
+            let mut key = None;
+            let inner = local
+                .spawn(TaskWrapper::new(future, state, location, listing, &mut key))
+                .fallible();
             Some(Task::new(inner, state, location, Kind::Task, key))
         }
         (None, _) => error::closed_on_spawn(),

@@ -93,6 +93,7 @@ impl<F: Future> TaskWrapper<F> {
         state: &Arc<RunnerState>,
         location: &'static Location<'static>,
         listing: Listing,
+        key: &mut Option<Key>,
     ) -> Self {
         let Listing { name, group } = listing;
         if state.executor_is_shared {
@@ -127,6 +128,7 @@ impl<F: Future> TaskWrapper<F> {
             }
             link
         });
+        *key = link.as_deref().and_then(|link| link.key);
         TaskWrapper {
             future: Some(future),
             context: context::snapshot(),
@@ -136,18 +138,11 @@ impl<F: Future> TaskWrapper<F> {
     }
 }
 
-impl<F> TaskWrapper<F> {
-    /// The task's registry key, if it has one already (debug mode).
-    pub(crate) fn key(&self) -> Option<Key> {
-        self.link.as_deref().and_then(|link| link.key)
-    }
-}
-
-impl<F: Future> Future for TaskWrapper<F> {
-    type Output = Outcome<F::Output>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
+impl<F: Future> TaskWrapper<F> {
+    /// A poll of a task with a link to its runner: on a shared executor, in debug mode, or
+    /// named. Out of line, so that the common poll stays as small as it was.
+    #[inline(never)]
+    fn poll_linked(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Outcome<F::Output>> {
         let mut this = self.project();
         if let Some(link) = this.link.as_deref()
             && link.state.registry.is_cancelling()
@@ -221,6 +216,51 @@ impl<F: Future> Future for TaskWrapper<F> {
                 };
                 let name = this.link.as_deref().and_then(|link| link.name.clone());
                 let slot = PanicSlot::new(payload, Label::new(name, this.location), state);
+                Poll::Ready(Outcome::Panicked(slot))
+            }
+        }
+    }
+}
+
+impl<F: Future> Future for TaskWrapper<F> {
+    type Output = Outcome<F::Output>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
+        if self.link.is_some() {
+            return self.poll_linked(cx);
+        }
+        // The common case: a task of the runner's own executor, debug mode off, no name.
+        let mut this = self.project();
+        if this.future.is_none() {
+            return Poll::Ready(Outcome::Cancelled);
+        }
+        let marker = PolledTask {
+            key: None,
+            location: this.location,
+        };
+        let mut future = this.future.as_mut();
+        let (polled, key) = poll_in_task(this.context, marker, || {
+            let polled = future.as_mut().as_pin_mut().map(|f| f.poll(cx));
+            if let Some(Poll::Ready(_)) = polled {
+                // Dropped at once, still inside the task's context: its destructors
+                // see the task's variables (a panic there is the task's panic).
+                future.set(None);
+            }
+            polled.unwrap_or(Poll::Pending)
+        });
+        if key.is_some() {
+            // `shutdown_requested()` registered the task during the poll.
+            note_registered(this.link, key);
+        }
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Outcome::Done(output)),
+            Err(payload) => {
+                drop_in_context(this.future.as_mut(), this.context, this.location, None);
+                // A task of the runner's own executor is only ever polled on its threads.
+                let state = thread_runner::runner_state();
+                let slot = PanicSlot::new(payload, Label::new(None, this.location), state);
                 Poll::Ready(Outcome::Panicked(slot))
             }
         }

@@ -61,7 +61,7 @@ fn run_system(system: &str, n: usize) -> (f64, usize) {
         "runner" | "runner_debug" => {
             let mut runner = runner::Runner::builder()
                 .debug(system == "runner_debug")
-                .handle_ctrl_c(false)
+                .handle_signals([])
                 .build();
             let bytes = runner.run(measure(n, || runner::spawn(pending_task()).detach()));
             runner.close();
