@@ -19,6 +19,7 @@ use crate::thread_runner;
 
 /// Spawns `future` onto `executor` for `state`, in a copy of the current context.
 #[track_caller]
+#[inline]
 pub(crate) fn spawn_on<F>(
     state: &Arc<RunnerState>,
     executor: &Executor<'static>,

@@ -74,6 +74,46 @@ struct RunnerLink {
 }
 
 impl RunnerLink {
+    /// The link of a new task that needs one, registered at once in debug mode or when
+    /// named. Out of line and not generic: the common spawn (no link) stays small.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn for_task(
+        state: &Arc<RunnerState>,
+        location: &'static Location<'static>,
+        listing: Listing,
+    ) -> Box<RunnerLink> {
+        let Listing { name, group } = listing;
+        let mut link = RunnerLink::boxed(state.clone(), None, name);
+        if state.debug {
+            // In debug mode every task is registered at once, with a record for the task
+            // list; its parent is the task polled here, if any.
+            let parent = poll_state::with_polled_task(|task| task.and_then(|task| task.key));
+            let (key, record) = state.registry.register(Registration {
+                name: link.name.clone(),
+                group,
+                record: Some(parent),
+                ..Registration::new(location, Kind::Task)
+            });
+            link.key = Some(key);
+            link.record = record.map(|record| {
+                let waker = Waker::from(record.clone());
+                (record, waker)
+            });
+        } else if link.name.is_some() {
+            // A named task is listed with debug mode off too (without a record): naming it
+            // is asking to see it.
+            let (key, _) = state.registry.register(Registration {
+                name: link.name.clone(),
+                group,
+                ..Registration::new(location, Kind::Task)
+            });
+            link.key = Some(key);
+        }
+        link
+    }
+
     fn boxed(state: Arc<RunnerState>, key: Option<Key>, name: Option<Arc<str>>) -> Box<RunnerLink> {
         Box::new(RunnerLink {
             state,
@@ -95,39 +135,14 @@ impl<F: Future> TaskWrapper<F> {
         listing: Listing,
         key: &mut Option<Key>,
     ) -> Self {
-        let Listing { name, group } = listing;
         if state.executor_is_shared {
             state.registry.task_spawned();
         }
-        let link = (state.executor_is_shared || state.debug || name.is_some()).then(|| {
-            let mut link = RunnerLink::boxed(state.clone(), None, name);
-            if state.debug {
-                // In debug mode every task is registered at once, with a record for the
-                // task list; its parent is the task polled here, if any.
-                let parent = poll_state::with_polled_task(|task| task.and_then(|task| task.key));
-                let (key, record) = state.registry.register(Registration {
-                    name: link.name.clone(),
-                    group,
-                    record: Some(parent),
-                    ..Registration::new(location, Kind::Task)
-                });
-                link.key = Some(key);
-                link.record = record.map(|record| {
-                    let waker = Waker::from(record.clone());
-                    (record, waker)
-                });
-            } else if link.name.is_some() {
-                // A named task is listed with debug mode off too (without a record): naming
-                // it is asking to see it.
-                let (key, _) = state.registry.register(Registration {
-                    name: link.name.clone(),
-                    group,
-                    ..Registration::new(location, Kind::Task)
-                });
-                link.key = Some(key);
-            }
-            link
-        });
+        let link = if state.executor_is_shared || state.debug || listing.name.is_some() {
+            Some(RunnerLink::for_task(state, location, listing))
+        } else {
+            None
+        };
         *key = link.as_deref().and_then(|link| link.key);
         TaskWrapper {
             future: Some(future),
