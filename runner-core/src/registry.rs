@@ -65,6 +65,8 @@ struct Entries {
 
 struct Entry {
     id: u64,
+    /// The id of the task that spawned it (debug mode).
+    parent: Option<u64>,
     location: &'static Location<'static>,
     name: Option<Arc<str>>,
     group: Option<&'static Location<'static>>,
@@ -187,14 +189,14 @@ impl Registry {
         let (waker, wake_now) = self.keep_unless_cancelling(waker);
         let id = entries.next_id;
         entries.next_id += 1;
-        let record = record.map(|parent| {
-            let parent = parent
-                .and_then(|key| entries.slab.get(key as usize))
-                .map(|entry| entry.id);
-            Arc::new(TaskRecord::new(name.clone(), location, parent, since))
-        });
+        let parent = record
+            .flatten()
+            .and_then(|key| entries.slab.get(key as usize))
+            .map(|entry| entry.id);
+        let record = record.map(|_| Arc::new(TaskRecord::new(since)));
         let key = entries.slab.insert(Entry {
             id,
+            parent,
             location,
             name,
             group,
@@ -390,7 +392,7 @@ impl Registry {
                         Kind::Task => TaskKind::Task,
                         Kind::Job => TaskKind::BlockingJob,
                     },
-                    parent: entry.record.as_ref().and_then(|record| record.parent),
+                    parent: entry.parent,
                     age: now.saturating_duration_since(
                         entry
                             .record
@@ -427,11 +429,14 @@ impl Registry {
 
     /// Calls `f` with the record of every task that has one (debug mode), under the lock:
     /// `f` must be quick and must not touch the registry.
-    pub(crate) fn for_each_record(&self, mut f: impl FnMut(&TaskRecord)) {
+    pub(crate) fn for_each_record(
+        &self,
+        mut f: impl FnMut(&TaskRecord, Option<&Arc<str>>, &'static Location<'static>),
+    ) {
         let entries = self.entries();
         for (_, entry) in entries.slab.iter() {
             if let Some(record) = &entry.record {
-                f(record);
+                f(record, entry.name.as_ref(), entry.location);
             }
         }
     }

@@ -62,9 +62,7 @@ impl RunnerState {
             first_spawn: FirstSpawn::new(),
             shutdown_signal: ShutdownSignal::new(),
             unhandled_panics: UnhandledPanics::new(settings.unhandled_panic),
-            main_record: settings.debug.then(|| {
-                TaskRecord::new(None, std::panic::Location::caller(), None, Instant::now())
-            }),
+            main_record: settings.debug.then(|| TaskRecord::new(Instant::now())),
             runner_thread: AtomicU64::new(0),
             test: settings.test,
         }

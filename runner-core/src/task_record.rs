@@ -5,7 +5,6 @@
 //! it (a dump) never waits for a task and never polls one.
 
 use std::collections::HashMap;
-use std::panic::Location;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Wake, Waker};
@@ -57,10 +56,9 @@ impl Awaited {
     }
 }
 
+/// Only what changes as the task runs (its name, location and parent are in its registry
+/// entry): kept small, so that debug mode's extra allocation per task stays a small one.
 pub(crate) struct TaskRecord {
-    pub(crate) name: Option<Arc<str>>,
-    pub(crate) location: &'static Location<'static>,
-    pub(crate) parent: Option<u64>,
     pub(crate) spawned_at: Instant,
     activity: AtomicU8,
     /// When the current activity began, in nanoseconds since `spawned_at`.
@@ -88,16 +86,8 @@ pub(crate) struct Reading {
 }
 
 impl TaskRecord {
-    pub(crate) fn new(
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
-        parent: Option<u64>,
-        spawned_at: Instant,
-    ) -> TaskRecord {
+    pub(crate) fn new(spawned_at: Instant) -> TaskRecord {
         TaskRecord {
-            name,
-            location,
-            parent,
             spawned_at,
             activity: AtomicU8::new(Activity::Scheduled as u8),
             since: AtomicU64::new(0),

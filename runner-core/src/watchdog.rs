@@ -56,24 +56,21 @@ fn run() {
 fn look_at(state: &RunnerState, now: Instant) {
     let limit = state.slow_poll_threshold.saturating_mul(HUNG_POLL_FACTOR);
     let mut hung = Vec::new();
-    let mut check = |record: &TaskRecord, what: Option<Label>| {
+    let mut check = |record: &TaskRecord, what: &dyn Fn() -> Option<Label>| {
         if let Some((for_, thread)) = record.running_for(now)
             && for_ >= limit
         {
             let poll = record.polls();
             if record.reported_poll.swap(poll, Relaxed) != poll {
-                hung.push((what, for_, thread));
+                hung.push((what(), for_, thread));
             }
         }
     };
     if let Some(main) = &state.main_record {
-        check(main, None);
+        check(main, &|| None);
     }
-    state.registry.for_each_record(|record| {
-        check(
-            record,
-            Some(Label::new(record.name.clone(), record.location)),
-        );
+    state.registry.for_each_record(|record, name, location| {
+        check(record, &|| Some(Label::new(name.cloned(), location)))
     });
     let runner_thread = state.runner_thread.load(Relaxed);
     for (what, for_, thread) in hung {
