@@ -305,3 +305,24 @@ pub fn assert_ended_by(status: ExitStatus, signal: i32) {
         "expected the process to end by signal {signal}, got {status:?}"
     );
 }
+
+/// Checks what `examples/graceful_shutdown.rs` printed after its signal: the main future
+/// cancelled first, then the task that asked for shutdown finished its cleanup within the
+/// grace (it says how many ticks it saved: any number), then the cancelled ones, and nothing
+/// after them ("main: returned" would mean `run` returned).
+pub fn assert_graceful_shutdown_order(mut rest: Vec<String>) {
+    for line in &mut rest {
+        if line.starts_with("worker: state saved (") && line.ends_with(" ticks)") {
+            *line = "worker: state saved".to_owned();
+        }
+    }
+    assert_eq!(
+        rest,
+        [
+            "main: cancelled",
+            "worker: shutdown requested",
+            "worker: state saved",
+            "connection: closed",
+        ]
+    );
+}
