@@ -54,6 +54,18 @@ pub struct TaskList {
 }
 
 /// One task or blocking job in a [`TaskList`].
+///
+/// # Examples
+///
+/// ```
+/// runner::run(async {
+///     let job = runner::TaskBuilder::new().name("hash").unblock(|| std::thread::sleep(std::time::Duration::from_millis(50)));
+///     let list = runner::tasks();
+///     let info = list.iter().find(|t| t.name() == Some("hash")).unwrap();
+///     assert_eq!(info.kind(), runner::TaskKind::BlockingJob);
+///     job.await;
+/// });
+/// ```
 #[derive(Clone, Debug)]
 pub struct TaskInfo {
     pub(crate) id: u64,
@@ -71,6 +83,17 @@ pub struct TaskInfo {
 }
 
 /// Whether a [`TaskInfo`] is a task or a blocking job.
+///
+/// # Examples
+///
+/// ```
+/// runner::run(async {
+///     let job = runner::unblock(|| std::thread::sleep(std::time::Duration::from_millis(50)));
+///     let kinds: Vec<runner::TaskKind> = runner::tasks().iter().map(|t| t.kind()).collect();
+///     assert_eq!(kinds, [runner::TaskKind::BlockingJob]);
+///     job.await;
+/// });
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub enum TaskKind {
@@ -82,6 +105,19 @@ pub enum TaskKind {
 }
 
 /// What a task is doing.
+///
+/// # Examples
+///
+/// ```
+/// let mut runner = runner::Runner::builder().debug(true).build();
+/// runner.run(async {
+///     let task = runner::spawn(std::future::pending::<()>());
+///     // Spawned and not polled yet: scheduled.
+///     let state = runner::tasks().iter().next().unwrap().state().clone();
+///     assert!(matches!(state, runner::TaskState::Scheduled { .. }));
+///     drop(task);
+/// });
+/// ```
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub enum TaskState {
@@ -108,6 +144,22 @@ pub enum TaskState {
 }
 
 /// What a task waits on, where the runtime can know it.
+///
+/// # Examples
+///
+/// ```
+/// let mut runner = runner::Runner::builder().debug(true).build();
+/// runner.run(async {
+///     let waiter = runner::TaskBuilder::new()
+///         .name("waiter")
+///         .spawn(async { runner::shutdown_requested().await });
+///     runner::time::sleep(std::time::Duration::from_millis(5)).await;
+///     let list = runner::tasks();
+///     let info = list.iter().find(|t| t.name() == Some("waiter")).unwrap();
+///     assert_eq!(info.waits_on(), Some(runner::WaitsOn::Shutdown));
+///     drop(waiter);
+/// });
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub enum WaitsOn {
@@ -121,63 +173,231 @@ pub enum WaitsOn {
 
 impl TaskInfo {
     /// The id, unique within its runner for the runner's life.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert_eq!(list.get(info.id()).unwrap().name(), Some("worker"));
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn id(&self) -> u64 {
         self.id
     }
 
     /// The name given with [`TaskBuilder::name`](crate::TaskBuilder::name), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert_eq!(info.name(), Some("worker"));
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
 
     /// Where it was spawned (or the blocking job started).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(info.location().file().ends_with(".rs")); // the line of the spawn above
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn location(&self) -> &'static Location<'static> {
         self.location
     }
 
     /// A task or a blocking job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert_eq!(info.kind(), runner::TaskKind::Task);
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn kind(&self) -> TaskKind {
         self.kind
     }
 
     /// The id of the task that spawned it (debug mode); `None` for a task spawned by the
     /// main future or from outside the runner.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert_eq!(info.parent(), None); // spawned by the main future
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn parent(&self) -> Option<u64> {
         self.parent
     }
 
     /// How long ago it was spawned (debug mode), or registered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(info.age() >= std::time::Duration::from_millis(5));
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn age(&self) -> Duration {
         self.age
     }
 
     /// What it is doing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(matches!(info.state(), runner::TaskState::Idle { .. }));
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn state(&self) -> &TaskState {
         &self.state
     }
 
     /// Whether it is cleaning up: it asked for [`shutdown_requested`](crate::shutdown_requested)
     /// and its runner is closing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(!info.is_cleaning_up()); // its runner is not closing
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn is_cleaning_up(&self) -> bool {
         self.cleaning_up
     }
 
     /// How many times it was polled (debug mode).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert_eq!(info.polls(), Some(1));
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn polls(&self) -> Option<u64> {
         self.polls
     }
 
     /// How long its polls took in all (debug mode).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(info.busy().is_some());
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn busy(&self) -> Option<Duration> {
         self.busy
     }
 
     /// What it waits on, where known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert_eq!(info.waits_on(), None); // a pending future: nothing the runtime knows
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn waits_on(&self) -> Option<WaitsOn> {
         self.waits_on
     }
 
     /// Where the [task group](crate::task_group) it is a child of was opened, if it is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert_eq!(info.group(), None); // not a task group's child
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn group(&self) -> Option<&'static Location<'static>> {
         self.group
     }
@@ -185,32 +405,116 @@ impl TaskInfo {
 
 impl TaskList {
     /// The entries, in no particular order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert_eq!(list.iter().count(), 1);
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn iter(&self) -> std::slice::Iter<'_, TaskInfo> {
         self.tasks.iter()
     }
 
     /// How many entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert_eq!(list.len(), 1);
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn len(&self) -> usize {
         self.tasks.len()
     }
 
     /// Whether there are none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(!list.is_empty());
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.tasks.is_empty()
     }
 
     /// The entry with this id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(list.get(info.id()).is_some());
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn get(&self, id: u64) -> Option<&TaskInfo> {
         self.tasks.iter().find(|task| task.id == id)
     }
 
     /// Whether this lists every task (debug mode) or only those the runner tracks anyway.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(list.is_complete()); // debug mode: every task is listed
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn is_complete(&self) -> bool {
         self.complete
     }
 
     /// The await cycles: tasks that each await the next one's handle, the last one the
     /// first's. Each cycle is listed once, starting from its smallest id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(list.cycles().is_empty());
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn cycles(&self) -> Vec<Vec<u64>> {
         // Each task awaits at most one other: the edges are a map, followed from each task.
         let awaits: HashMap<u64, u64> = self
@@ -249,11 +553,39 @@ impl TaskList {
     }
 
     /// The table form: one line per task and job (Python's `asyncio ps`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(list.table().to_string().contains("worker"));
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn table(&self) -> impl fmt::Display + '_ {
         Table(self)
     }
 
     /// The tree form: tasks under the task that spawned them (Python's `asyncio pstree`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let mut runner = runner::Runner::builder().debug(true).build();
+    /// # runner.run(async {
+    /// let task = runner::TaskBuilder::new().name("worker").spawn(std::future::pending::<()>());
+    /// # runner::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// let list = runner::tasks();
+    /// let info = list.iter().find(|t| t.name() == Some("worker")).unwrap();
+    /// assert!(list.tree().to_string().contains("worker"));
+    /// # drop(task);
+    /// # });
+    /// ```
     pub fn tree(&self) -> impl fmt::Display + '_ {
         Tree(self)
     }

@@ -73,6 +73,18 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// It is `Unpin`, so it can be awaited by `&mut` reference, kept across the iterations of a
 /// loop and reset in between. Once complete, it stays complete (every further poll returns
 /// `Ready`) until it is reset to a later deadline.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// runner::run(async {
+///     let mut sleep = runner::time::sleep(Duration::from_secs(60));
+///     sleep.reset(Instant::now() + Duration::from_millis(1)); // sooner after all
+///     (&mut sleep).await;
+/// });
+/// ```
 #[must_use = "a sleep does nothing unless awaited"]
 pub struct Sleep {
     timer: Timer,
@@ -210,6 +222,19 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 }
 
 /// Ticks at a steady rate; made by [`interval`] and [`interval_at`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// runner::run(async {
+///     let mut every = runner::time::interval(Duration::from_millis(1));
+///     for _ in 0..3 {
+///         every.tick().await; // the first tick comes at once
+///     }
+/// });
+/// ```
 #[must_use = "an interval does nothing unless ticked"]
 pub struct Interval {
     timer: Timer,

@@ -66,6 +66,17 @@ pin_project! {
     /// once the deadline has passed.
     ///
     /// The deadline can move while the future runs, with [`reschedule`](Timeout::reschedule).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// runner::run(async {
+    ///     let waited = runner::timeout(Duration::from_millis(1), std::future::pending::<()>());
+    ///     assert!(waited.await.is_err());
+    /// });
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct Timeout<F> {
         #[pin]
