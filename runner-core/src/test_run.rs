@@ -42,7 +42,9 @@ use crate::{Builder, Runner};
 
 /// How long after its timeout a test's thread still waits for the runner's thread to hand
 /// over the result (close cancelling tasks and giving its reports), before it fails the test
-/// with what it sees.
+/// with what it sees. The failure's own printing comes on top: with `RUST_BACKTRACE=1` the
+/// panic hook symbolizes a backtrace, which takes from a tenth of a second to a few seconds
+/// for a large debug test binary on a loaded machine.
 pub const MARGIN: Duration = Duration::from_millis(500);
 
 /// A test's body, boxed so that every test of a crate shares one `run_test` per output

@@ -18,7 +18,10 @@ pub fn run_child(name: &str, envs: &[(&str, &str)]) -> Output {
     command
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, "1")
-        .env_remove("RUNNER_DEBUG");
+        .env_remove("RUNNER_DEBUG")
+        // A backtrace is symbolized inside the child's panic hook: a second or more on a
+        // loaded machine, counted against tests that time how fast the child ends.
+        .env("RUST_BACKTRACE", "0");
     for (key, value) in envs {
         command.env(key, value);
     }
@@ -32,7 +35,8 @@ pub fn run_ignored_child(name: &str, nocapture: bool) -> Output {
     command
         .args([name, "--exact", "--ignored", "--test-threads=1"])
         .env(CHILD_ENV, "1")
-        .env_remove("RUNNER_DEBUG");
+        .env_remove("RUNNER_DEBUG")
+        .env("RUST_BACKTRACE", "0");
     if nocapture {
         command.arg("--nocapture");
     }
