@@ -254,7 +254,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// #[runner::test(unhandled_panic = "report", leftovers = "deny")]
 /// async fn strict_about_leftovers() {
 ///     runner::spawn(async { panic!("only reported") }).detach();
-///     runner::unblock(|| 1).await;
+///     // The task runs (and panics) while the body waits.
+///     runner::time::sleep(std::time::Duration::from_millis(10)).await;
 /// }
 /// # fn main() {}
 /// ```
@@ -271,7 +272,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///         .build();
 ///     let leftovers = runner.run(async move {
 ///         runner::spawn(async { panic!("only reported") }).detach();
-///         runner::unblock(|| 1).await;
+///         // An await that may be ready at once (`unblock(|| 1)` on a warm thread pool)
+///         // need not let the task run first: a timer does.
+///         runner::time::sleep(std::time::Duration::from_millis(10)).await;
 ///         runner::tasks() // what is still alive when the body returns
 ///     });
 ///     // leftovers = "deny" (the attribute leaves out tasks that awaited shutdown_requested)
