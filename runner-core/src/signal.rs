@@ -17,7 +17,8 @@
 //!    write a byte to a socket pair (one for all signals) whose read end is an
 //!    `async_io::Async`, which wakes the runner through its reactor.
 //! 3. The same into a second socket pair (`dump_arrived[S]`, `dumps`), read by the watcher
-//!    thread below.
+//!    thread below, after storing `S`'s number in `latest`: the watcher may wake only after
+//!    two signals came, and must still know which came last.
 //!
 //! "Installing" the handlers for one `run` is then an atomic store per signal: clear
 //! `default_action[S]` when `run` starts, set it again when `run` ends ([`Guard`]). Outside
@@ -176,11 +177,6 @@ impl Signals {
         Signals(if on { self.0 | bit } else { self.0 & !bit })
     }
 
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    pub(crate) fn union(self, other: Signals) -> Signals {
-        Signals(self.0 | other.0)
-    }
-
     pub(crate) fn contains(self, signal: Signal) -> bool {
         self.0 & (1 << signal.index()) != 0
     }
@@ -260,7 +256,7 @@ mod linux {
     use std::cell::Cell;
     use std::io::Read;
     use std::os::unix::net::UnixStream;
-    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
     use std::sync::{Arc, Mutex, OnceLock, Weak, mpsc};
     use std::time::Duration;
 
@@ -298,6 +294,9 @@ mod linux {
         /// Set by every delivery of the signal just before its byte to `dumps`; cleared by
         /// whoever reads those bytes: says which signal came.
         dump_arrived: PerSignal<Arc<AtomicBool>>,
+        /// The number of the handled signal delivered last, stored before its byte to
+        /// `dumps`.
+        latest: Arc<AtomicUsize>,
         /// Read end (non-blocking) of a second socket pair every handled signal writes a
         /// byte to: the watcher thread counts them.
         dumps: UnixStream,
@@ -324,8 +323,6 @@ mod linux {
         dump: Weak<dyn Dump>,
         /// Handled signals delivered during this run.
         deliveries: usize,
-        /// Which signals the watcher saw in them, before the bytes it reads now.
-        seen: Signals,
         /// Whether SIGQUIT prints the task list (debug mode).
         quit: bool,
     }
@@ -357,6 +354,7 @@ mod linux {
                 wake: Async::new(read).ok()?,
                 write,
                 dump_arrived: flags(false),
+                latest: Arc::new(AtomicUsize::new(0)),
                 dumps,
                 dumps_write,
                 quit_default: Arc::new(AtomicBool::new(true)),
@@ -403,6 +401,7 @@ mod linux {
             flag::register_conditional_default(number, self.default_action[i].clone()).ok()?;
             flag::register(number, self.arrived[i].clone()).ok()?;
             pipe::register(number, self.write.try_clone().ok()?).ok()?;
+            flag::register_usize(number, self.latest.clone(), number as usize).ok()?;
             flag::register(number, self.dump_arrived[i].clone()).ok()?;
             pipe::register(number, self.dumps_write.try_clone().ok()?).ok()?;
             Some(())
@@ -508,7 +507,6 @@ mod linux {
             *armed = Some(Armed {
                 dump,
                 deliveries: 0,
-                seen: Signals::NONE,
                 quit,
             });
         }
@@ -592,12 +590,12 @@ mod linux {
             wait_for_bytes(hooks);
             let mut armed = lock(&hooks.armed);
             // The flags first, then the bytes: a byte read is never one whose flag comes later.
-            let arrived: Signals = Signal::ALL
-                .into_iter()
-                .filter(|s| hooks.dump_arrived[s.index()].swap(false, SeqCst))
-                .collect();
+            for arrived in &hooks.dump_arrived {
+                arrived.swap(false, SeqCst);
+            }
             hooks.quit_arrived.swap(false, SeqCst);
             let deliveries = drain(&hooks.dumps);
+            let latest = hooks.latest.load(SeqCst);
             let quits = drain(&hooks.quits);
             let Some(run) = armed.as_mut() else {
                 // Left over from a run that has ended.
@@ -611,15 +609,16 @@ mod linux {
                 for default_action in &hooks.default_action {
                     default_action.store(true, SeqCst);
                 }
-                // The process ends by the second signal: the one seen now, and if two kinds
-                // came at once, the one not seen before.
-                let new = arrived.iter().filter(|s| !run.seen.contains(*s)).last();
-                let signal = new.or(arrived.iter().last()).unwrap_or(Signal::Interrupt);
+                // The process ends by the second signal: the one delivered last, even when
+                // the watcher wakes only after both (a loaded machine).
+                let signal = Signal::ALL
+                    .into_iter()
+                    .find(|s| s.number() as usize == latest)
+                    .unwrap_or(Signal::Interrupt);
                 let dump = run.dump.clone();
                 drop(armed);
                 end_after_dump(signal, dump);
             }
-            run.seen = run.seen.union(arrived);
         }
     }
 
