@@ -19,7 +19,7 @@ use slab::Slab;
 use crate::error;
 use crate::guard::lock;
 use crate::task_list::{Label, TaskInfo, TaskKind, TaskState, WaitsOn};
-use crate::task_record::{Activity, Awaited, TaskRecord};
+use crate::task_record::{Activity, Awaited, HoldsRecord, TaskRecord};
 
 /// A registry entry's key: 32 bits are plenty, and keep the polled-task marker small.
 pub(crate) type Key = u32;
@@ -74,8 +74,8 @@ struct Entry {
     since: Instant,
     waker: Option<Waker>,
     awaits_shutdown: bool,
-    /// Debug mode's record of the task (see `task_record`).
-    record: Option<Arc<TaskRecord>>,
+    /// Debug mode: what holds the task's record (see `task_record`).
+    record: Option<Arc<dyn HoldsRecord>>,
 }
 
 /// What a new registry entry is made of.
@@ -85,9 +85,10 @@ pub(crate) struct Registration {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) group: Option<&'static Location<'static>>,
     pub(crate) waker: Option<Waker>,
-    /// Debug mode: make a record of the task, whose parent is the task with this key (the
-    /// task polled where it was spawned), if any.
-    pub(crate) record: Option<Option<Key>>,
+    /// Debug mode: what holds the task's record; the task was spawned at its `spawned_at`.
+    pub(crate) record: Option<Arc<dyn HoldsRecord>>,
+    /// Debug mode: the task polled where this one was spawned, if any.
+    pub(crate) parent: Option<Key>,
 }
 
 impl Registration {
@@ -99,6 +100,7 @@ impl Registration {
             group: None,
             waker: None,
             record: None,
+            parent: None,
         }
     }
 }
@@ -163,11 +165,11 @@ impl Registry {
         self.live_tasks.load(SeqCst)
     }
 
-    /// Adds a task or job; returns its key, and its record when one was asked for. A task
+    /// Adds a task or job; returns its key. A task
     /// that gives its waker after close began to cancel (its first poll ran on another
     /// thread meanwhile) is woken at once instead, so that it sees the cancellation.
     #[track_caller]
-    pub(crate) fn register(&self, new: Registration) -> (Key, Option<Arc<TaskRecord>>) {
+    pub(crate) fn register(&self, new: Registration) -> Key {
         let Registration {
             location,
             kind,
@@ -175,8 +177,12 @@ impl Registry {
             group,
             waker,
             record,
+            parent,
         } = new;
-        let since = Instant::now();
+        let since = match record.as_ref().and_then(|holder| holder.record()) {
+            Some(record) => record.spawned_at,
+            None => Instant::now(),
+        };
         let mut entries = self.entries();
         if kind == Kind::Job {
             // Checked under the lock: close reads the job count under it too.
@@ -189,11 +195,9 @@ impl Registry {
         let (waker, wake_now) = self.keep_unless_cancelling(waker);
         let id = entries.next_id;
         entries.next_id += 1;
-        let parent = record
-            .flatten()
+        let parent = parent
             .and_then(|key| entries.slab.get(key as usize))
             .map(|entry| entry.id);
-        let record = record.map(|_| Arc::new(TaskRecord::new(since)));
         let key = entries.slab.insert(Entry {
             id,
             parent,
@@ -204,14 +208,13 @@ impl Registry {
             since,
             waker,
             awaits_shutdown: false,
-            record: record.clone(),
+            record,
         });
         drop(entries);
         if let Some(waker) = wake_now {
             waker.wake();
         }
-        let key = Key::try_from(key).expect("more than four billion live tasks and blocking jobs");
-        (key, record)
+        Key::try_from(key).expect("more than four billion live tasks and blocking jobs")
     }
 
     /// Splits a waker given under the lock into (to store, to wake now): once `cancel_all`
@@ -361,7 +364,8 @@ impl Registry {
                 ListFilter::Jobs => entry.kind == Kind::Job,
             })
             .map(|entry| {
-                let reading = entry.record.as_ref().map(|record| record.read(now));
+                let record = entry.record.as_deref().and_then(HoldsRecord::record);
+                let reading = record.map(|record| record.read(now));
                 let state = match (&reading, entry.kind) {
                     (_, Kind::Job) => TaskState::Running {
                         thread: None,
@@ -393,12 +397,7 @@ impl Registry {
                         Kind::Job => TaskKind::BlockingJob,
                     },
                     parent: entry.parent,
-                    age: now.saturating_duration_since(
-                        entry
-                            .record
-                            .as_ref()
-                            .map_or(entry.since, |record| record.spawned_at),
-                    ),
+                    age: now.saturating_duration_since(entry.since),
                     state,
                     cleaning_up: entry.awaits_shutdown && shutdown_given,
                     polls: reading.as_ref().map(|reading| reading.polls),
@@ -416,7 +415,7 @@ impl Registry {
             .entries()
             .slab
             .get(key as usize)
-            .and_then(|e| e.record.as_ref())
+            .and_then(|e| e.record.as_deref()?.record())
         {
             record.awaits(awaited);
         }
@@ -435,7 +434,7 @@ impl Registry {
     ) {
         let entries = self.entries();
         for (_, entry) in entries.slab.iter() {
-            if let Some(record) = &entry.record {
+            if let Some(record) = entry.record.as_deref().and_then(HoldsRecord::record) {
                 f(record, entry.name.as_ref(), entry.location);
             }
         }

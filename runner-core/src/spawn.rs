@@ -98,7 +98,7 @@ where
     let Some(state) = thread_runner::runner_state() else {
         error::outside_runner("runner::unblock")
     };
-    let (key, _) = state.registry.register(Registration {
+    let key = state.registry.register(Registration {
         name: name.clone(),
         ..Registration::new(location, Kind::Job)
     });

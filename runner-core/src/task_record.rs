@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Wake, Waker};
+use std::sync::{Mutex, OnceLock};
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use crate::guard::lock;
@@ -119,11 +119,14 @@ impl TaskRecord {
 
     /// The poll that started at `started` ended now; returns how long it took.
     pub(crate) fn poll_ended(&self, started: Instant) -> Duration {
-        let now = Instant::now();
-        let took = now.saturating_duration_since(started);
-        self.busy_nanos
-            .fetch_add(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX), Relaxed);
-        self.since.store(self.nanos_since_spawn(now), Relaxed);
+        let took = started.elapsed();
+        let took_nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        self.busy_nanos.fetch_add(took_nanos, Relaxed);
+        // The poll's start is in `since` (a wake-up while running leaves it): one clock
+        // subtraction fewer than measuring from the spawn again.
+        let started_at = self.since.load(Relaxed);
+        self.since
+            .store(started_at.saturating_add(took_nanos), Relaxed);
         // A wake-up during the poll already made it Scheduled: that stays.
         let _ = self.activity.compare_exchange(
             Activity::Running as u8,
@@ -171,13 +174,10 @@ impl TaskRecord {
     }
 }
 
-/// The record's own waker: marks the task scheduled, then wakes the executor's waker.
-impl Wake for TaskRecord {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
+impl TaskRecord {
+    /// What the waker the task is polled with does: marks the task scheduled, then wakes the
+    /// executor's waker.
+    pub(crate) fn woken(&self) {
         if self.activity.load(Relaxed) == Activity::Idle as u8 {
             self.since
                 .store(self.nanos_since_spawn(Instant::now()), Relaxed);
@@ -187,6 +187,14 @@ impl Wake for TaskRecord {
             waker.wake_by_ref();
         }
     }
+}
+
+/// What holds a task's record: the task's link to its runner, which keeps the record
+/// inline so that debug mode costs a task one allocation, not two. The registry sees the
+/// holder only through this.
+pub(crate) trait HoldsRecord: Send + Sync {
+    /// The record, when the task has one (debug mode).
+    fn record(&self) -> Option<&TaskRecord>;
 }
 
 /// Threads are named in the task list by their name, or their id when they have none; a

@@ -9,7 +9,8 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskCx, Poll, Waker};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::task::{Context as TaskCx, Poll, Wake, Waker};
 use std::time::Instant;
 
 use pin_project_lite::pin_project;
@@ -21,7 +22,7 @@ use crate::registry::{Key, Kind, Registration};
 use crate::runner_state::RunnerState;
 use crate::task::{Outcome, PanicSlot};
 use crate::task_list::{Label, Listing};
-use crate::task_record::TaskRecord;
+use crate::task_record::{HoldsRecord, TaskRecord};
 use crate::thread_runner;
 use crate::trie::Map;
 use crate::unhandled_panic;
@@ -36,7 +37,7 @@ pin_project! {
         // Left out in the common case, so that a spawn neither allocates it nor touches the
         // runner's reference count, and the task is a word smaller: a poll that needs the
         // runner then finds it in the thread-local of the runner thread polling it.
-        link: Option<Box<RunnerLink>>,
+        link: Option<Arc<RunnerLink>>,
     }
 
     impl<F> PinnedDrop for TaskWrapper<F> {
@@ -47,7 +48,7 @@ pin_project! {
             let name = this.link.as_deref().and_then(|link| link.name.as_ref());
             drop_in_context(this.future.as_mut(), this.context, this.location, name);
             if let Some(link) = this.link.take() {
-                if let Some(key) = link.key {
+                if let Some(key) = link.key() {
                     link.state.registry.unregister(key);
                 }
                 if link.state.executor_is_shared {
@@ -62,15 +63,41 @@ pin_project! {
 /// executor (close counts and wakes them, and they may be polled on another runner's
 /// thread), in debug mode (its record for the task list, slow polls), once they have a
 /// registry entry to leave, or when they have a name.
+///
+/// In debug mode the registry entry holds the link too (for the record, which is inline:
+/// one allocation per task), and the task's future is polled with a waker made of it.
+/// Only the task's own wrapper writes `key` and `waker_given`.
 struct RunnerLink {
     state: Arc<RunnerState>,
-    /// The task's registry entry, made when close first needs to reach the task.
-    key: Option<Key>,
-    waker_given: bool,
+    /// The task's registry entry ([`NO_KEY`] until close first needs to reach the task).
+    key: AtomicU64,
+    waker_given: AtomicBool,
     name: Option<Arc<str>>,
-    /// Debug mode: the task's record, and the waker made of it that the task's future is
-    /// polled with (it marks the task scheduled when woken).
-    record: Option<(Arc<TaskRecord>, Waker)>,
+    /// Debug mode: the task's record.
+    record: Option<TaskRecord>,
+}
+
+/// `RunnerLink::key` of a task with no registry entry (keys are 32 bits).
+const NO_KEY: u64 = u64::MAX;
+
+impl HoldsRecord for RunnerLink {
+    fn record(&self) -> Option<&TaskRecord> {
+        self.record.as_ref()
+    }
+}
+
+/// The waker a debug-mode task's future is polled with: it marks the task scheduled, then
+/// wakes the executor's waker.
+impl Wake for RunnerLink {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Some(record) = &self.record {
+            record.woken();
+        }
+    }
 }
 
 impl RunnerLink {
@@ -83,45 +110,56 @@ impl RunnerLink {
         state: &Arc<RunnerState>,
         location: &'static Location<'static>,
         listing: Listing,
-    ) -> Box<RunnerLink> {
+    ) -> Arc<RunnerLink> {
         let Listing { name, group } = listing;
-        let mut link = RunnerLink::boxed(state.clone(), None, name);
+        let record = state.debug.then(|| TaskRecord::new(Instant::now()));
+        let link = RunnerLink::new(state.clone(), None, name, record);
         if state.debug {
-            // In debug mode every task is registered at once, with a record for the task
+            // In debug mode every task is registered at once, with its record for the task
             // list; its parent is the task polled here, if any.
             let parent = poll_state::with_polled_task(|task| task.and_then(|task| task.key));
-            let (key, record) = state.registry.register(Registration {
+            let key = state.registry.register(Registration {
                 name: link.name.clone(),
                 group,
-                record: Some(parent),
+                record: Some(link.clone()),
+                parent,
                 ..Registration::new(location, Kind::Task)
             });
-            link.key = Some(key);
-            link.record = record.map(|record| {
-                let waker = Waker::from(record.clone());
-                (record, waker)
-            });
+            link.set_key(key);
         } else if link.name.is_some() {
             // A named task is listed with debug mode off too (without a record): naming it
             // is asking to see it.
-            let (key, _) = state.registry.register(Registration {
+            let key = state.registry.register(Registration {
                 name: link.name.clone(),
                 group,
                 ..Registration::new(location, Kind::Task)
             });
-            link.key = Some(key);
+            link.set_key(key);
         }
         link
     }
 
-    fn boxed(state: Arc<RunnerState>, key: Option<Key>, name: Option<Arc<str>>) -> Box<RunnerLink> {
-        Box::new(RunnerLink {
+    fn new(
+        state: Arc<RunnerState>,
+        key: Option<Key>,
+        name: Option<Arc<str>>,
+        record: Option<TaskRecord>,
+    ) -> Arc<RunnerLink> {
+        Arc::new(RunnerLink {
             state,
-            key,
-            waker_given: false,
+            key: AtomicU64::new(key.map_or(NO_KEY, u64::from)),
+            waker_given: AtomicBool::new(false),
             name,
-            record: None,
+            record,
         })
+    }
+
+    fn key(&self) -> Option<Key> {
+        Key::try_from(self.key.load(Relaxed)).ok()
+    }
+
+    fn set_key(&self, key: Key) {
+        self.key.store(u64::from(key), Relaxed);
     }
 }
 
@@ -143,7 +181,7 @@ impl<F: Future> TaskWrapper<F> {
         } else {
             None
         };
-        *key = link.as_deref().and_then(|link| link.key);
+        *key = link.as_deref().and_then(RunnerLink::key);
         TaskWrapper {
             future: Some(future),
             context: context::snapshot(),
@@ -170,17 +208,16 @@ impl<F: Future> TaskWrapper<F> {
             return Poll::Ready(Outcome::Cancelled);
         }
         // Debug mode: the poll is noted in the task's record, and the future is polled with
-        // the record's waker, which marks the task scheduled when woken.
+        // the link's waker, which marks the task scheduled when woken.
+        let record_waker = this.link.as_ref().and_then(|link| {
+            let record = link.record.as_ref()?;
+            let now = Instant::now();
+            record.poll_started(now, Some(cx.waker()));
+            Some((now, Waker::from(link.clone())))
+        });
+        let started = record_waker.as_ref().map(|(now, _)| *now);
         let link = this.link.as_deref();
-        let record_waker = link
-            .and_then(|link| link.record.as_ref())
-            .map(|(record, waker)| {
-                let now = Instant::now();
-                record.poll_started(now, Some(cx.waker()));
-                (now, waker)
-            });
-        let started = record_waker.map(|(now, _)| now);
-        let known_key = link.and_then(|link| link.key);
+        let known_key = link.and_then(RunnerLink::key);
         let marker = PolledTask {
             key: known_key,
             location: this.location,
@@ -188,7 +225,7 @@ impl<F: Future> TaskWrapper<F> {
         let task_runner = link.and_then(|link| thread_runner::enter_task(&link.state));
         let mut future = this.future.as_mut();
         let (polled, key) = poll_in_task(this.context, marker, || {
-            let polled = future.as_mut().as_pin_mut().map(|f| match record_waker {
+            let polled = future.as_mut().as_pin_mut().map(|f| match &record_waker {
                 Some((_, waker)) => f.poll(&mut TaskCx::from_waker(waker)),
                 None => f.poll(cx),
             });
@@ -212,9 +249,9 @@ impl<F: Future> TaskWrapper<F> {
         }
         match polled {
             Ok(Poll::Pending) => {
-                if let Some(link) = this.link.as_deref_mut()
+                if let Some(link) = this.link.as_deref()
                     && link.state.executor_is_shared
-                    && !link.waker_given
+                    && !link.waker_given.load(Relaxed)
                 {
                     give_waker(link, this.location, cx.waker());
                 }
@@ -319,7 +356,6 @@ pub(crate) fn with_polled_task_key(state: &RunnerState, f: impl FnOnce(Key)) {
             state
                 .registry
                 .register(Registration::new(task.location, Kind::Task))
-                .0
         }))
     });
     if let Some(key) = key {
@@ -329,12 +365,14 @@ pub(crate) fn with_polled_task_key(state: &RunnerState, f: impl FnOnce(Key)) {
 
 /// Keeps the registry key a poll gave the task, with the runner it belongs to.
 #[cold]
-fn note_registered(link: &mut Option<Box<RunnerLink>>, key: Option<Key>) {
-    match link {
+fn note_registered(link: &mut Option<Arc<RunnerLink>>, key: Option<Key>) {
+    match (link.as_deref(), key) {
         // A named task has its entry (with its name) from its spawn: this one has none.
-        Some(link) => link.key = key,
-        None => {
-            *link = thread_runner::runner_state().map(|state| RunnerLink::boxed(state, key, None));
+        (Some(link), Some(key)) => link.set_key(key),
+        (Some(_), None) => {}
+        (None, _) => {
+            *link =
+                thread_runner::runner_state().map(|state| RunnerLink::new(state, key, None, None));
         }
     }
 }
@@ -343,7 +381,7 @@ fn note_registered(link: &mut Option<Box<RunnerLink>>, key: Option<Key>) {
 /// threshold.
 #[cold]
 fn check_slow_poll(link: &RunnerLink, started: Instant, location: &'static Location<'static>) {
-    let Some((record, _)) = &link.record else {
+    let Some(record) = &link.record else {
         return;
     };
     let took = record.poll_ended(started);
@@ -357,19 +395,19 @@ fn check_slow_poll(link: &RunnerLink, started: Instant, location: &'static Locat
 /// Gives a waiting task's waker to the registry of its runner on a shared executor, for
 /// close to wake and cancel it. A task's waker never changes: this happens once.
 #[cold]
-fn give_waker(link: &mut RunnerLink, location: &'static Location<'static>, waker: &Waker) {
-    match link.key {
+fn give_waker(link: &RunnerLink, location: &'static Location<'static>, waker: &Waker) {
+    match link.key() {
         Some(key) => link.state.registry.store_waker(key, waker),
         None => {
-            let (key, _) = link.state.registry.register(Registration {
+            let key = link.state.registry.register(Registration {
                 name: link.name.clone(),
                 waker: Some(waker.clone()),
                 ..Registration::new(location, Kind::Task)
             });
-            link.key = Some(key);
+            link.set_key(key);
         }
     }
-    link.waker_given = true;
+    link.waker_given.store(true, Relaxed);
 }
 
 /// Drops a task's future inside the task's context, so that its destructors see the
