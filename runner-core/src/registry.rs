@@ -214,7 +214,11 @@ impl Registry {
         if let Some(waker) = wake_now {
             waker.wake();
         }
-        Key::try_from(key).expect("more than four billion live tasks and blocking jobs")
+        // `Key::MAX` means "no entry" to a task's link.
+        Key::try_from(key)
+            .ok()
+            .filter(|&key| key != Key::MAX)
+            .expect("more than four billion live tasks and blocking jobs")
     }
 
     /// Splits a waker given under the lock into (to store, to wake now): once `cancel_all`

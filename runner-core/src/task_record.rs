@@ -4,8 +4,9 @@
 //! start and end of each poll and when the task is woken, with atomics only, so that reading
 //! it (a dump) never waits for a task and never polls one.
 
+use std::cell::Cell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -64,7 +65,7 @@ pub(crate) struct TaskRecord {
     /// When the current activity began, in nanoseconds since `spawned_at`.
     since: AtomicU64,
     /// The thread polling the task, while it runs (see [`thread_number`]).
-    thread: AtomicU64,
+    thread: AtomicU32,
     polls: AtomicU64,
     busy_nanos: AtomicU64,
     awaited: AtomicU64,
@@ -91,7 +92,7 @@ impl TaskRecord {
             spawned_at,
             activity: AtomicU8::new(Activity::Scheduled as u8),
             since: AtomicU64::new(0),
-            thread: AtomicU64::new(0),
+            thread: AtomicU32::new(0),
             polls: AtomicU64::new(0),
             busy_nanos: AtomicU64::new(0),
             awaited: AtomicU64::new(0),
@@ -107,6 +108,7 @@ impl TaskRecord {
     /// A poll starts at `at` on this thread; `executor_waker` is the waker the executor gave
     /// (the main future, polled with its own waker, gives none).
     pub(crate) fn poll_started(&self, at: Instant, executor_waker: Option<&Waker>) {
+        POLL_STARTED.set(Some(at));
         if let Some(waker) = executor_waker {
             self.executor_waker.get_or_init(|| waker.clone());
         }
@@ -119,6 +121,7 @@ impl TaskRecord {
 
     /// The poll that started at `started` ended now; returns how long it took.
     pub(crate) fn poll_ended(&self, started: Instant) -> Duration {
+        POLL_STARTED.set(None);
         let took = started.elapsed();
         let took_nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
         self.busy_nanos.fetch_add(took_nanos, Relaxed);
@@ -147,7 +150,7 @@ impl TaskRecord {
     }
 
     /// How long the current poll has run, if the task is being polled.
-    pub(crate) fn running_for(&self, now: Instant) -> Option<(Duration, u64)> {
+    pub(crate) fn running_for(&self, now: Instant) -> Option<(Duration, u32)> {
         if self.activity.load(Relaxed) != Activity::Running as u8 {
             return None;
         }
@@ -197,13 +200,28 @@ pub(crate) trait HoldsRecord: Send + Sync {
     fn record(&self) -> Option<&TaskRecord>;
 }
 
+thread_local! {
+    /// While a task or the main future is polled in debug mode on this thread, when that poll
+    /// started (see [`spawn_time`]).
+    static POLL_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// The time a task spawned now is spawned at, in debug mode: the start of the poll that
+/// spawns it, when there is one on this thread, else the clock. A spawn is thereby a clock
+/// read cheaper (a fifth of debug mode's cost per task on this machine), and a task's age
+/// counts from the start of its spawner's poll, at most that poll's length early: polls
+/// are short, and one that is not is reported as slow.
+pub(crate) fn spawn_time() -> Instant {
+    POLL_STARTED.get().unwrap_or_else(Instant::now)
+}
+
 /// Threads are named in the task list by their name, or their id when they have none; a
 /// record keeps a number, which this maps back. A thread's entry leaves with the thread, so
 /// that a program that keeps starting threads (runners with workers) does not grow it.
-static THREAD_NAMES: Mutex<Option<HashMap<u64, String>>> = Mutex::new(None);
+static THREAD_NAMES: Mutex<Option<HashMap<u32, String>>> = Mutex::new(None);
 
 /// This thread's number, given on first use; its destructor takes the name out of the map.
-struct ThreadNumber(std::cell::Cell<u64>);
+struct ThreadNumber(Cell<u32>);
 
 impl Drop for ThreadNumber {
     fn drop(&mut self) {
@@ -217,16 +235,19 @@ impl Drop for ThreadNumber {
 }
 
 thread_local! {
-    static THREAD_NUMBER: ThreadNumber = const { ThreadNumber(std::cell::Cell::new(0)) };
+    static THREAD_NUMBER: ThreadNumber = const { ThreadNumber(Cell::new(0)) };
 }
 
 /// This thread's number (never 0), given on first use; 0 while the thread is exiting.
-pub(crate) fn thread_number() -> u64 {
+pub(crate) fn thread_number() -> u32 {
     THREAD_NUMBER
         .try_with(|number| {
             if number.0.get() == 0 {
-                static NEXT: AtomicU64 = AtomicU64::new(1);
-                let given = NEXT.fetch_add(1, Relaxed);
+                // 32 bits keep a record small; after four billion threads the numbers wrap
+                // (skipping 0), and a name is wrong only if the thread that had the same
+                // number is still alive.
+                static NEXT: AtomicU32 = AtomicU32::new(1);
+                let given = NEXT.fetch_add(1, Relaxed).max(1);
                 let thread = std::thread::current();
                 let name = match thread.name() {
                     Some(name) => name.to_owned(),
@@ -242,7 +263,7 @@ pub(crate) fn thread_number() -> u64 {
         .unwrap_or(0)
 }
 
-pub(crate) fn thread_name(number: u64) -> String {
+pub(crate) fn thread_name(number: u32) -> String {
     lock(&THREAD_NAMES)
         .as_ref()
         .and_then(|names| names.get(&number).cloned())

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use std::task::{Context as TaskCx, Poll, Wake, Waker};
 use std::time::Instant;
 
@@ -22,7 +22,7 @@ use crate::registry::{Key, Kind, Registration};
 use crate::runner_state::RunnerState;
 use crate::task::{Outcome, PanicSlot};
 use crate::task_list::{Label, Listing};
-use crate::task_record::{HoldsRecord, TaskRecord};
+use crate::task_record::{self, HoldsRecord, TaskRecord};
 use crate::thread_runner;
 use crate::trie::Map;
 use crate::unhandled_panic;
@@ -45,8 +45,12 @@ pin_project! {
             let mut this = this.project();
             // Still holding the future here means the task was cancelled: its handle was
             // dropped, or its executor went away.
-            let name = this.link.as_deref().and_then(|link| link.name.as_ref());
-            drop_in_context(this.future.as_mut(), this.context, this.location, name);
+            drop_in_context(
+                this.future.as_mut(),
+                this.context,
+                this.location,
+                this.link.as_deref(),
+            );
             if let Some(link) = this.link.take() {
                 if let Some(key) = link.key() {
                     link.state.registry.unregister(key);
@@ -66,19 +70,20 @@ pin_project! {
 ///
 /// In debug mode the registry entry holds the link too (for the record, which is inline:
 /// one allocation per task), and the task's future is polled with a waker made of it.
-/// Only the task's own wrapper writes `key` and `waker_given`.
+/// Only the task's own wrapper writes `key` and `waker_given`. Small enough for the
+/// allocator's fast bins (at most 120 bytes with the `Arc`'s counts): a task's name, needed
+/// only by reports, is read from its registry entry.
 struct RunnerLink {
     state: Arc<RunnerState>,
-    /// The task's registry entry ([`NO_KEY`] until close first needs to reach the task).
-    key: AtomicU64,
-    waker_given: AtomicBool,
-    name: Option<Arc<str>>,
     /// Debug mode: the task's record.
     record: Option<TaskRecord>,
+    /// The task's registry entry ([`NO_KEY`] until close first needs to reach the task).
+    key: AtomicU32,
+    waker_given: AtomicBool,
 }
 
-/// `RunnerLink::key` of a task with no registry entry (keys are 32 bits).
-const NO_KEY: u64 = u64::MAX;
+/// `RunnerLink::key` of a task with no registry entry (the registry never gives it).
+const NO_KEY: Key = Key::MAX;
 
 impl HoldsRecord for RunnerLink {
     fn record(&self) -> Option<&TaskRecord> {
@@ -112,25 +117,27 @@ impl RunnerLink {
         listing: Listing,
     ) -> Arc<RunnerLink> {
         let Listing { name, group } = listing;
-        let record = state.debug.then(|| TaskRecord::new(Instant::now()));
-        let link = RunnerLink::new(state.clone(), None, name, record);
+        let record = state
+            .debug
+            .then(|| TaskRecord::new(task_record::spawn_time()));
+        let link = RunnerLink::new(state.clone(), None, record);
         if state.debug {
             // In debug mode every task is registered at once, with its record for the task
             // list; its parent is the task polled here, if any.
             let parent = poll_state::with_polled_task(|task| task.and_then(|task| task.key));
             let key = state.registry.register(Registration {
-                name: link.name.clone(),
+                name,
                 group,
                 record: Some(link.clone()),
                 parent,
                 ..Registration::new(location, Kind::Task)
             });
             link.set_key(key);
-        } else if link.name.is_some() {
+        } else if name.is_some() {
             // A named task is listed with debug mode off too (without a record): naming it
             // is asking to see it.
             let key = state.registry.register(Registration {
-                name: link.name.clone(),
+                name,
                 group,
                 ..Registration::new(location, Kind::Task)
             });
@@ -142,24 +149,28 @@ impl RunnerLink {
     fn new(
         state: Arc<RunnerState>,
         key: Option<Key>,
-        name: Option<Arc<str>>,
         record: Option<TaskRecord>,
     ) -> Arc<RunnerLink> {
         Arc::new(RunnerLink {
             state,
-            key: AtomicU64::new(key.map_or(NO_KEY, u64::from)),
-            waker_given: AtomicBool::new(false),
-            name,
             record,
+            key: AtomicU32::new(key.unwrap_or(NO_KEY)),
+            waker_given: AtomicBool::new(false),
         })
     }
 
     fn key(&self) -> Option<Key> {
-        Key::try_from(self.key.load(Relaxed)).ok()
+        Some(self.key.load(Relaxed)).filter(|&key| key != NO_KEY)
     }
 
     fn set_key(&self, key: Key) {
-        self.key.store(u64::from(key), Relaxed);
+        self.key.store(key, Relaxed);
+    }
+
+    /// The task's name, from its registry entry (a named task has one from its spawn on).
+    #[cold]
+    fn name(&self) -> Option<Arc<str>> {
+        self.state.registry.name_of(self.key()?)
     }
 }
 
@@ -200,8 +211,12 @@ impl<F: Future> TaskWrapper<F> {
         if let Some(link) = this.link.as_deref()
             && link.state.registry.is_cancelling()
         {
-            let name = this.link.as_deref().and_then(|link| link.name.as_ref());
-            drop_in_context(this.future.as_mut(), this.context, this.location, name);
+            drop_in_context(
+                this.future.as_mut(),
+                this.context,
+                this.location,
+                this.link.as_deref(),
+            );
             return Poll::Ready(Outcome::Cancelled);
         }
         if this.future.is_none() {
@@ -242,10 +257,10 @@ impl<F: Future> TaskWrapper<F> {
             // own runner (see `thread_runner::runner_state`).
             note_registered(this.link, key);
         }
-        // A poll that panicked is reported as a panic, not timed: the panic hook (a
-        // backtrace, say) ran inside it.
-        if let (Some(started), Some(link), Ok(_)) = (started, this.link.as_deref(), &polled) {
-            check_slow_poll(link, started, this.location);
+        // A poll that panicked ends in the record but is reported as a panic, not as a
+        // slow poll: the panic hook (a backtrace, say) ran inside it.
+        if let (Some(started), Some(link)) = (started, this.link.as_deref()) {
+            end_poll(link, started, this.location, polled.is_ok());
         }
         match polled {
             Ok(Poll::Pending) => {
@@ -259,14 +274,18 @@ impl<F: Future> TaskWrapper<F> {
             }
             Ok(Poll::Ready(output)) => Poll::Ready(Outcome::Done(output)),
             Err(payload) => {
-                let name = this.link.as_deref().and_then(|link| link.name.as_ref());
-                drop_in_context(this.future.as_mut(), this.context, this.location, name);
+                drop_in_context(
+                    this.future.as_mut(),
+                    this.context,
+                    this.location,
+                    this.link.as_deref(),
+                );
                 // A task of the runner's own executor is only ever polled on its threads.
                 let state = match this.link.as_deref() {
                     Some(link) => Some(link.state.clone()),
                     None => thread_runner::runner_state(),
                 };
-                let name = this.link.as_deref().and_then(|link| link.name.clone());
+                let name = this.link.as_deref().and_then(RunnerLink::name);
                 let slot = PanicSlot::new(payload, Label::new(name, this.location), state);
                 Poll::Ready(Outcome::Panicked(slot))
             }
@@ -371,23 +390,27 @@ fn note_registered(link: &mut Option<Arc<RunnerLink>>, key: Option<Key>) {
         (Some(link), Some(key)) => link.set_key(key),
         (Some(_), None) => {}
         (None, _) => {
-            *link =
-                thread_runner::runner_state().map(|state| RunnerLink::new(state, key, None, None));
+            *link = thread_runner::runner_state().map(|state| RunnerLink::new(state, key, None));
         }
     }
 }
 
 /// Ends the poll in the task's record; reports it if it took longer than the debug-mode
-/// threshold.
+/// threshold and `report_slow`.
 #[cold]
-fn check_slow_poll(link: &RunnerLink, started: Instant, location: &'static Location<'static>) {
+fn end_poll(
+    link: &RunnerLink,
+    started: Instant,
+    location: &'static Location<'static>,
+    report_slow: bool,
+) {
     let Some(record) = &link.record else {
         return;
     };
     let took = record.poll_ended(started);
     let threshold = link.state.slow_poll_threshold;
-    if took > threshold {
-        let label = Label::new(link.name.clone(), location);
+    if report_slow && took > threshold {
+        let label = Label::new(link.name(), location);
         debug::report_slow_poll(&label, took, threshold);
     }
 }
@@ -399,8 +422,8 @@ fn give_waker(link: &RunnerLink, location: &'static Location<'static>, waker: &W
     match link.key() {
         Some(key) => link.state.registry.store_waker(key, waker),
         None => {
+            // Unnamed: a named task has had its entry since its spawn.
             let key = link.state.registry.register(Registration {
-                name: link.name.clone(),
                 waker: Some(waker.clone()),
                 ..Registration::new(location, Kind::Task)
             });
@@ -416,7 +439,7 @@ fn drop_in_context<F>(
     mut future: Pin<&mut Option<F>>,
     context: &mut Map,
     location: &'static Location<'static>,
-    name: Option<&Arc<str>>,
+    link: Option<&RunnerLink>,
 ) {
     if future.is_none() {
         return;
@@ -425,11 +448,25 @@ fn drop_in_context<F>(
         catch_unwind(AssertUnwindSafe(|| future.set(None)))
     });
     if let Err(payload) = dropped {
-        let label = Label::new(name.cloned(), location);
+        let label = Label::new(link.and_then(RunnerLink::name), location);
         let text = unhandled_panic::destructor_panic_text(&label, &*payload);
         match thread_runner::runner_state() {
             Some(state) => state.unhandled_panics.report(text),
             None => debug::report(format_args!("{text}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// glibc's fast bins take chunks of up to 128 bytes: 120 requested, with the `Arc`'s two
+    /// counts. Debug mode allocates a link per task; past that size, freeing 100,000 of them
+    /// goes through the slower bins.
+    #[test]
+    fn a_link_fits_the_allocators_fast_bins() {
+        let allocated = std::mem::size_of::<RunnerLink>() + 2 * std::mem::size_of::<usize>();
+        assert!(allocated <= 120, "{allocated} bytes");
     }
 }
