@@ -31,9 +31,11 @@ use slab::Slab;
 
 use crate::debug;
 use crate::guard::lock;
+use crate::poll_state;
 use crate::spawn;
 use crate::task::Task;
 use crate::task_list::Listing;
+use crate::thread_runner;
 use crate::unhandled_panic::Payload;
 
 /// Runs `body` with a [`TaskGroup`] to spawn children into, and completes once the body
@@ -485,9 +487,8 @@ pin_project! {
         // After `future`: dropped after it, even when its destructor panics, so the scope
         // learns that the child is gone only once the child's destructors have run.
         member: Member<E>,
-        // The name and spawn location, for a failure's `Origin`.
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
+        // No name or spawn location: its task has them (see `polled_child`), and every
+        // byte here is copied at each spawn.
     }
 
     impl<F, E> PinnedDrop for Child<F, E>
@@ -504,6 +505,26 @@ pin_project! {
                 this.future.set(None);
             }
         }
+    }
+}
+
+/// Who the child being polled on this thread is, for a failure: its name and spawn location,
+/// from its task's own bookkeeping rather than copies in every child. Its task wrapper marks
+/// the task as polled here with its spawn location, and a named task has its registry
+/// entry, with the name, from its spawn. A child is only ever polled by its task wrapper;
+/// `fallback` (the group's location) is for the impossible case.
+#[cold]
+#[inline(never)]
+fn polled_child(fallback: &'static Location<'static>) -> Origin {
+    let task = poll_state::with_polled_task(|task| *task);
+    let name = task.and_then(|task| task.key).and_then(|key| {
+        let state = thread_runner::runner_state()?;
+        state.registry.name_of(key)
+    });
+    Origin {
+        name,
+        location: task.map_or(fallback, |task| task.location),
+        body: false,
     }
 }
 
@@ -524,11 +545,7 @@ where
         let this = self.project();
         let group = &this.member.token.group;
         let mut future = this.future;
-        let origin = || Origin {
-            name: this.name.clone(),
-            location: this.location,
-            body: false,
-        };
+        let origin = || polled_child(group.location);
         if group.is_cancelled() {
             // Cancelled: the future is dropped, not polled again; scopes inside it that are
             // dropped now leave their children to this group.
@@ -653,12 +670,8 @@ impl<E: Send + 'static> TaskGroup<E> {
         F::Output: ChildOutcome<E>,
         <F::Output as ChildOutcome<E>>::Value: Send + 'static,
     {
-        let (child, location) = self.child(None, future);
-        GroupTask::new(
-            spawn::spawn_listed(child, self.listing(None)),
-            None,
-            location,
-        )
+        let child = self.child(future);
+        GroupTask::new(spawn::spawn_listed(child, self.listing(None)), None)
     }
 
     /// Spawns `future` into the group under `name`, which failures and debug reports show.
@@ -691,9 +704,9 @@ impl<E: Send + 'static> TaskGroup<E> {
     {
         // One copy of the name, shared by the child, its handle and the task list.
         let name: Arc<str> = Arc::from(&*name.into());
-        let (child, location) = self.child(Some(name.clone()), future);
+        let child = self.child(future);
         let task = spawn::spawn_listed(child, self.listing(Some(name.clone())));
-        GroupTask::new(task, Some(name), location)
+        GroupTask::new(task, Some(name))
     }
 
     /// Spawns a `!Send` future into the group, on the runner's own thread
@@ -726,12 +739,8 @@ impl<E: Send + 'static> TaskGroup<E> {
         F::Output: ChildOutcome<E>,
         <F::Output as ChildOutcome<E>>::Value: 'static,
     {
-        let (child, location) = self.child(None, future);
-        GroupTask::new(
-            spawn::spawn_local_listed(child, self.listing(None)),
-            None,
-            location,
-        )
+        let child = self.child(future);
+        GroupTask::new(spawn::spawn_local_listed(child, self.listing(None)), None)
     }
 
     /// What the task list shows of a child: its name, under this group.
@@ -742,20 +751,11 @@ impl<E: Send + 'static> TaskGroup<E> {
         }
     }
 
-    #[track_caller]
-    fn child<F>(
-        &self,
-        name: Option<Arc<str>>,
-        future: F,
-    ) -> (Child<F, E>, &'static Location<'static>) {
-        let location = Location::caller();
-        let child = Child {
+    fn child<F>(&self, future: F) -> Child<F, E> {
+        Child {
             future: Some(future),
             member: self.state.join(),
-            name,
-            location,
-        };
-        (child, location)
+        }
     }
 }
 
@@ -889,15 +889,12 @@ pub struct GroupTask<T> {
 }
 
 impl<T> GroupTask<T> {
-    fn new(
-        task: Task<Option<T>>,
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
-    ) -> Self {
+    #[track_caller]
+    fn new(task: Task<Option<T>>, name: Option<Arc<str>>) -> Self {
         GroupTask {
             task: Some(task),
             name,
-            location,
+            location: Location::caller(),
         }
     }
 
