@@ -715,7 +715,8 @@ fn a_failure_names_its_child_and_its_spawn_location_on_every_kind_of_runner() {
         )
     }
 
-    let builders: [(&str, fn() -> runner::Builder); 4] = [
+    type MakeBuilder = fn() -> runner::Builder;
+    let builders: [(&str, MakeBuilder); 4] = [
         ("default", runner::Runner::builder),
         ("debug", || runner::Runner::builder().debug(true)),
         ("two threads", || runner::Runner::builder().threads(2)),

@@ -215,6 +215,15 @@ struct Token<E> {
     group: Arc<GroupState<E>>,
 }
 
+impl<E> Token<E> {
+    /// A new group's token (the scope's reference to it).
+    fn new(location: &'static Location<'static>) -> Arc<Self> {
+        Arc::new_cyclic(|token| Token {
+            group: Arc::new(GroupState::new(location, token.clone())),
+        })
+    }
+}
+
 impl<E> Drop for Token<E> {
     fn drop(&mut self) {
         self.group.all_left();
@@ -322,14 +331,7 @@ fn current_group() -> Option<Arc<dyn Link>> {
 }
 
 impl<E> GroupState<E> {
-    /// A new group's token (the scope's reference to it).
-    fn new(location: &'static Location<'static>) -> Arc<Token<E>> {
-        Arc::new_cyclic(|token| Token {
-            group: Arc::new(GroupState::with_token(location, token.clone())),
-        })
-    }
-
-    fn with_token(location: &'static Location<'static>, token: Weak<Token<E>>) -> Self {
+    fn new(location: &'static Location<'static>, token: Weak<Token<E>>) -> Self {
         GroupState {
             token,
             finished: AtomicBool::new(false),
@@ -1052,7 +1054,7 @@ where
     where
         B: FnOnce(TaskGroup<E>) -> Fut,
     {
-        let token = GroupState::new(location);
+        let token = Token::new(location);
         let group = token.group.clone();
         let body = body(TaskGroup {
             state: group.clone(),
