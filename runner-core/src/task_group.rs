@@ -704,7 +704,8 @@ impl<E: Send + 'static> TaskGroup<E> {
         F::Output: ChildOutcome<E>,
         <F::Output as ChildOutcome<E>>::Value: Send + 'static,
     {
-        // One copy of the name, shared by the child, its handle and the task list.
+        // One copy of the name, shared by the handle and the task list (where a failure
+        // finds it).
         let name: Arc<str> = Arc::from(&*name.into());
         let child = self.child(future);
         let task = spawn::spawn_listed(child, self.listing(Some(name.clone())));
@@ -753,6 +754,7 @@ impl<E: Send + 'static> TaskGroup<E> {
         }
     }
 
+    #[track_caller]
     fn child<F>(&self, future: F) -> Child<F, E> {
         Child {
             future: Some(future),
