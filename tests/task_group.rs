@@ -680,3 +680,75 @@ async fn a_scope_dropped_by_a_timeout_cancels_its_children() {
     sleep(10).await;
     assert_eq!(polls_after.load(Ordering::SeqCst), 0);
 }
+
+/// A failure names the child that failed and where it was spawned, whatever the runner:
+/// a child carries neither, its task has them (its spawn location, and the registry entry
+/// a named task gets at its spawn), and the failure takes them from there.
+#[test]
+fn a_failure_names_its_child_and_its_spawn_location_on_every_kind_of_runner() {
+    /// The one failure of a group whose only child `spawn` spawns, with the line the
+    /// child's handle gives as its spawn location (the line of `spawn`'s call, not the
+    /// scope's).
+    async fn failure(
+        spawn: fn(&runner::TaskGroup<&'static str>) -> runner::GroupTask<()>,
+    ) -> (&'static str, Option<String>, u32, u32) {
+        let line = Arc::new(AtomicUsize::new(0));
+        let l = line.clone();
+        let scope_line = line!() + 1;
+        let error = runner::try_task_group(|group| async move {
+            let child = spawn(&group);
+            l.store(child.location().line() as usize, Ordering::SeqCst);
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(error.failures().len(), 1);
+        let failure = &error.failures()[0];
+        assert_eq!(failure.location().file(), file!());
+        assert!(!failure.is_body());
+        assert_ne!(failure.location().line(), scope_line);
+        (
+            *failure.error(),
+            failure.name().map(str::to_owned),
+            failure.location().line(),
+            line.load(Ordering::SeqCst) as u32,
+        )
+    }
+
+    type MakeBuilder = fn() -> runner::Builder;
+    let builders: [(&str, MakeBuilder); 4] = [
+        ("default", runner::Runner::builder),
+        ("debug", || runner::Runner::builder().debug(true)),
+        ("two threads", || runner::Runner::builder().threads(2)),
+        ("factory", || {
+            let executor = Arc::new(async_executor::Executor::new());
+            runner::Runner::builder().factory(move || executor.clone())
+        }),
+    ];
+    for (kind, builder) in builders {
+        let mut runner = builder().handle_signals([]).build();
+        runner.run(async {
+            let (error, name, line, spawned) = failure(|group| {
+                group.spawn_named(format!("fetch-{}", 7), async {
+                    futures_lite::future::yield_now().await; // fails in a later poll
+                    Err("timeout")
+                })
+            })
+            .await;
+            assert_eq!(
+                (error, name.as_deref()),
+                ("timeout", Some("fetch-7")),
+                "{kind}"
+            );
+            assert_eq!(line, spawned, "{kind}");
+
+            let (error, name, line, spawned) =
+                failure(|group| group.spawn(async { Err("parse") })).await;
+            assert_eq!((error, name, line), ("parse", None, spawned), "{kind}");
+
+            let (error, name, line, spawned) =
+                failure(|group| group.spawn_local(async { Err("local") })).await;
+            assert_eq!((error, name, line), ("local", None, spawned), "{kind}");
+        });
+    }
+}

@@ -5,10 +5,15 @@
 //! first failure (a child's or the body's error, or a panic) cancels the others.
 //!
 //! The machinery, per child: the child is an ordinary runner task whose future is wrapped
-//! in a [`Child`], which counts itself in the group's `live` count until it is dropped,
+//! in a [`Child`], which holds a reference to the group's [`Token`] until it is dropped,
 //! checks the group's `cancelled` flag before each poll, and stores its waker in the group
 //! the first time it waits, so that cancelling the group can wake it. A child that finishes
 //! in its first poll (the common case for short work) never touches the group's lock.
+//!
+//! The children are counted by the token's own reference count, not by a counter of their
+//! own: joining is the `Weak` upgrade, leaving is the drop, and the token's destructor (the
+//! last reference gone) wakes the scope. That is one atomic operation on joining and one on
+//! leaving, where a counter beside a reference to the group took two of each.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -17,8 +22,8 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context as TaskCx, Poll, Waker};
 
 use pin_project_lite::pin_project;
@@ -26,9 +31,11 @@ use slab::Slab;
 
 use crate::debug;
 use crate::guard::lock;
+use crate::poll_state;
 use crate::spawn;
 use crate::task::Task;
 use crate::task_list::Listing;
+use crate::thread_runner;
 use crate::unhandled_panic::Payload;
 
 /// Runs `body` with a [`TaskGroup`] to spawn children into, and completes once the body
@@ -200,15 +207,41 @@ impl<T, E> ChildOutcome<E> for Result<T, E> {
     }
 }
 
-/// The `live` bit that says the scope has completed: no child may join any more.
-const FINISHED: usize = 1 << (usize::BITS - 1);
+/// What the scope waits for: each child holds a reference until its future is dropped, and
+/// the scope holds one while its body runs. The last reference gone ends the wait; no child
+/// can join after that (the upgrade of `GroupState::token` fails), so a spawn racing with
+/// the end of the scope is either counted before it (and waited for) or refused.
+struct Token<E> {
+    group: Arc<GroupState<E>>,
+}
+
+impl<E> Token<E> {
+    /// A new group's token (the scope's reference to it).
+    fn new(location: &'static Location<'static>) -> Arc<Self> {
+        Arc::new_cyclic(|token| Token {
+            group: Arc::new(GroupState::new(location, token.clone())),
+        })
+    }
+}
+
+impl<E> Drop for Token<E> {
+    fn drop(&mut self) {
+        self.group.all_left();
+    }
+}
+
+/// `Member::waker` of a child that has not waited yet.
+const NO_WAKER: usize = usize::MAX;
 
 /// What a scope shares with its `TaskGroup` handles and its children.
 struct GroupState<E> {
-    /// Children whose future has not been dropped yet, plus `FINISHED` once the scope has
-    /// returned. The scope completes by swapping 0 for `FINISHED`, so a spawn racing with
-    /// the end of the scope is either counted before it (and waited for) or refused.
-    live: AtomicUsize,
+    /// The token children join by upgrading; dead once the body and every child are done.
+    token: Weak<Token<E>>,
+    /// Set when the token dies: the scope may complete.
+    finished: AtomicBool,
+    /// Whether the scope still holds its own reference to the token (its body runs), for
+    /// `len`, which counts children only.
+    scope_holds: AtomicBool,
     /// Set by the first failure or by `cancel`: children drop their future at their next
     /// poll instead of polling it, and new children start cancelled.
     cancelled: AtomicBool,
@@ -247,32 +280,23 @@ struct Inner<E> {
     wakers: Slab<Waker>,
     /// The scope's task, woken by a failure and by the last child's end.
     scope: Option<Waker>,
-    /// The enclosing group that waits for this one's children, after this group's scope
-    /// was dropped before they were gone (see `Scope`'s drop).
-    adopter: Option<Arc<dyn Link>>,
+    /// A reference to the token of the enclosing group, which waits for this one's
+    /// children after this group's scope was dropped before they were gone (see `Scope`'s
+    /// drop); released when they are.
+    adopter: Option<Arc<dyn Send + Sync>>,
 }
 
 /// What a group needs of the group that encloses it, whatever their error types.
 trait Link: Send + Sync {
-    /// Counts one more thing to wait for (a dropped inner scope's children); false if the
-    /// group's scope has already returned.
-    fn adopt(&self) -> bool;
-    /// The thing counted by `adopt` is gone.
-    fn release(&self);
+    /// A reference to the group's token, which its scope waits for (held for a dropped
+    /// inner scope's children); `None` if the group's scope has already finished.
+    fn adopt(&self) -> Option<Arc<dyn Send + Sync>>;
 }
 
-impl<E: Send> Link for GroupState<E> {
-    fn adopt(&self) -> bool {
-        let before = self.live.fetch_add(1, Ordering::AcqRel);
-        if before & FINISHED != 0 {
-            self.live.fetch_sub(1, Ordering::AcqRel);
-            return false;
-        }
-        true
-    }
-
-    fn release(&self) {
-        self.left();
+impl<E: Send + 'static> Link for GroupState<E> {
+    fn adopt(&self) -> Option<Arc<dyn Send + Sync>> {
+        let token: Arc<dyn Send + Sync> = self.token.upgrade()?;
+        Some(token)
     }
 }
 
@@ -307,9 +331,11 @@ fn current_group() -> Option<Arc<dyn Link>> {
 }
 
 impl<E> GroupState<E> {
-    fn new(location: &'static Location<'static>) -> Self {
+    fn new(location: &'static Location<'static>, token: Weak<Token<E>>) -> Self {
         GroupState {
-            live: AtomicUsize::new(0),
+            token,
+            finished: AtomicBool::new(false),
+            scope_holds: AtomicBool::new(true),
             cancelled: AtomicBool::new(false),
             failed: AtomicBool::new(false),
             location,
@@ -325,19 +351,23 @@ impl<E> GroupState<E> {
 
     /// Counts a new child; panics if the scope has completed.
     #[track_caller]
-    fn join(self: &Arc<Self>) -> Member<E> {
-        let before = self.live.fetch_add(1, Ordering::AcqRel);
-        if before & FINISHED != 0 {
-            self.live.fetch_sub(1, Ordering::AcqRel);
+    fn join(&self) -> Member<E> {
+        let Some(token) = self.token.upgrade() else {
             panic!(
                 "cannot spawn into the task group opened at {}: its scope has already returned",
                 self.location
             );
-        }
+        };
         Member {
-            group: self.clone(),
-            waker: None,
+            token,
+            waker: NO_WAKER,
         }
+    }
+
+    /// How many children are alive now: the token's references but the scope's own.
+    fn len(&self) -> usize {
+        let scope = usize::from(self.scope_holds.load(Ordering::Acquire));
+        self.token.strong_count().saturating_sub(scope)
     }
 
     fn is_cancelled(&self) -> bool {
@@ -386,20 +416,18 @@ impl<E> GroupState<E> {
         }
     }
 
-    /// A child's future is gone; the last one wakes the scope.
-    fn left(&self) {
-        if self.live.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let mut inner = lock(&self.inner);
-            let scope = inner.scope.take();
-            let adopter = inner.adopter.take();
-            drop(inner);
-            if let Some(scope) = scope {
-                scope.wake();
-            }
-            if let Some(adopter) = adopter {
-                adopter.release();
-            }
+    /// The token is gone (the body and every child are done): wakes the scope, and
+    /// releases the enclosing group that waited for this one's children.
+    fn all_left(&self) {
+        self.finished.store(true, Ordering::Release);
+        let mut inner = lock(&self.inner);
+        let scope = inner.scope.take();
+        let adopter = inner.adopter.take();
+        drop(inner);
+        if let Some(scope) = scope {
+            scope.wake();
         }
+        drop(adopter);
     }
 }
 
@@ -412,7 +440,7 @@ enum Failed<E> {
 /// Who failed: the body, or a child by name or spawn location.
 #[derive(Clone)]
 struct Origin {
-    name: Option<Cow<'static, str>>,
+    name: Option<Arc<str>>,
     location: &'static Location<'static>,
     body: bool,
 }
@@ -427,19 +455,25 @@ impl fmt::Display for Origin {
     }
 }
 
-/// A child's membership of its group: counted in `live` until dropped.
+/// A child's membership of its group: a reference to its token until dropped.
 struct Member<E> {
-    group: Arc<GroupState<E>>,
-    /// The child's place in `Inner::wakers`, once it has waited.
-    waker: Option<usize>,
+    token: Arc<Token<E>>,
+    /// The child's place in `Inner::wakers` once it has waited, else `NO_WAKER`.
+    waker: usize,
+}
+
+impl<E> Member<E> {
+    fn group(&self) -> &Arc<GroupState<E>> {
+        &self.token.group
+    }
 }
 
 impl<E> Drop for Member<E> {
     fn drop(&mut self) {
-        if let Some(key) = self.waker.take() {
-            lock(&self.group.inner).wakers.try_remove(key);
+        if self.waker != NO_WAKER {
+            lock(&self.group().inner).wakers.try_remove(self.waker);
         }
-        self.group.left();
+        // The token reference goes now; the last one wakes the scope.
     }
 }
 
@@ -455,8 +489,8 @@ pin_project! {
         // After `future`: dropped after it, even when its destructor panics, so the scope
         // learns that the child is gone only once the child's destructors have run.
         member: Member<E>,
-        // The name and spawn location (kept here for the task list of issue 13 as well).
-        origin: Origin,
+        // No name or spawn location: its task has them (see `polled_child`), and every
+        // byte here is copied at each spawn.
     }
 
     impl<F, E> PinnedDrop for Child<F, E>
@@ -469,10 +503,30 @@ pin_project! {
             if this.future.is_some() {
                 // Dropped unfinished (cancelled with its group, or its runner closed): scopes
                 // inside it that are dropped now leave their children to this group.
-                let _current = Enter::new(this.member.group.clone());
+                let _current = Enter::new(this.member.group().clone());
                 this.future.set(None);
             }
         }
+    }
+}
+
+/// Who the child being polled on this thread is, for a failure: its name and spawn location,
+/// from its task's own bookkeeping rather than copies in every child. Its task wrapper marks
+/// the task as polled here with its spawn location, and a named task has its registry
+/// entry, with the name, from its spawn. A child is only ever polled by its task wrapper;
+/// `fallback` (the group's location) is for the impossible case.
+#[cold]
+#[inline(never)]
+fn polled_child(fallback: &'static Location<'static>) -> Origin {
+    let task = poll_state::with_polled_task(|task| *task);
+    let name = task.and_then(|task| task.key).and_then(|key| {
+        let state = thread_runner::runner_state()?;
+        state.registry.name_of(key)
+    });
+    Origin {
+        name,
+        location: task.map_or(fallback, |task| task.location),
+        body: false,
     }
 }
 
@@ -491,14 +545,15 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let group = &this.member.group;
+        let group = &this.member.token.group;
         let mut future = this.future;
+        let origin = || polled_child(group.location);
         if group.is_cancelled() {
             // Cancelled: the future is dropped, not polled again; scopes inside it that are
             // dropped now leave their children to this group.
             let _current = Enter::new(group.clone());
             if let Some(payload) = drop_future(future) {
-                group.fail(Failed::Panic(payload, this.origin.clone()));
+                group.fail(Failed::Panic(payload, origin()));
             }
             return Poll::Ready(None);
         }
@@ -513,12 +568,12 @@ where
         }));
         match polled {
             Ok(Poll::Pending) => {
-                if this.member.waker.is_none() {
+                if this.member.waker == NO_WAKER {
                     // The first wait: the group keeps the waker (a runner task's waker
                     // never changes) for `cancel`. Checked under the lock that `cancel`
                     // takes, so a cancel that missed this waker is seen here.
                     let mut inner = lock(&group.inner);
-                    this.member.waker = Some(inner.wakers.insert(cx.waker().clone()));
+                    this.member.waker = inner.wakers.insert(cx.waker().clone());
                     drop(inner);
                     if group.is_cancelled() {
                         cx.waker().wake_by_ref();
@@ -532,7 +587,7 @@ where
                 Err(error) => {
                     group.fail(Failed::Error(Failure {
                         error,
-                        origin: this.origin.clone(),
+                        origin: origin(),
                     }));
                     Poll::Ready(None)
                 }
@@ -541,11 +596,11 @@ where
                 if let Some(second) = drop_future(future) {
                     debug::report(format_args!(
                         "the destructor of {} panicked after the task had panicked: {}",
-                        this.origin,
+                        origin(),
                         crate::payload::panic_message(&*second)
                     ));
                 }
-                group.fail(Failed::Panic(payload, this.origin.clone()));
+                group.fail(Failed::Panic(payload, origin()));
                 Poll::Ready(None)
             }
         }
@@ -617,8 +672,8 @@ impl<E: Send + 'static> TaskGroup<E> {
         F::Output: ChildOutcome<E>,
         <F::Output as ChildOutcome<E>>::Value: Send + 'static,
     {
-        let (child, origin) = self.child(None, future);
-        GroupTask::new(spawn::spawn_listed(child, self.listing(None)), origin)
+        let child = self.child(future);
+        GroupTask::new(spawn::spawn_listed(child, self.listing(None)), None)
     }
 
     /// Spawns `future` into the group under `name`, which failures and debug reports show.
@@ -649,10 +704,12 @@ impl<E: Send + 'static> TaskGroup<E> {
         F::Output: ChildOutcome<E>,
         <F::Output as ChildOutcome<E>>::Value: Send + 'static,
     {
-        let name: Cow<'static, str> = name.into();
-        let listed = Some(Arc::from(&*name));
-        let (child, origin) = self.child(Some(name), future);
-        GroupTask::new(spawn::spawn_listed(child, self.listing(listed)), origin)
+        // One copy of the name, shared by the handle and the task list (where a failure
+        // finds it).
+        let name: Arc<str> = Arc::from(&*name.into());
+        let child = self.child(future);
+        let task = spawn::spawn_listed(child, self.listing(Some(name.clone())));
+        GroupTask::new(task, Some(name))
     }
 
     /// Spawns a `!Send` future into the group, on the runner's own thread
@@ -685,8 +742,8 @@ impl<E: Send + 'static> TaskGroup<E> {
         F::Output: ChildOutcome<E>,
         <F::Output as ChildOutcome<E>>::Value: 'static,
     {
-        let (child, origin) = self.child(None, future);
-        GroupTask::new(spawn::spawn_local_listed(child, self.listing(None)), origin)
+        let child = self.child(future);
+        GroupTask::new(spawn::spawn_local_listed(child, self.listing(None)), None)
     }
 
     /// What the task list shows of a child: its name, under this group.
@@ -698,19 +755,11 @@ impl<E: Send + 'static> TaskGroup<E> {
     }
 
     #[track_caller]
-    fn child<F>(&self, name: Option<Cow<'static, str>>, future: F) -> (Child<F, E>, Origin) {
-        let member = self.state.join();
-        let origin = Origin {
-            name,
-            location: Location::caller(),
-            body: false,
-        };
-        let child = Child {
+    fn child<F>(&self, future: F) -> Child<F, E> {
+        Child {
             future: Some(future),
-            member,
-            origin: origin.clone(),
-        };
-        (child, origin)
+            member: self.state.join(),
+        }
     }
 }
 
@@ -778,7 +827,7 @@ impl<E> TaskGroup<E> {
     /// });
     /// ```
     pub fn len(&self) -> usize {
-        self.state.live.load(Ordering::Acquire) & !FINISHED
+        self.state.len()
     }
 
     /// Whether no child is alive now.
@@ -839,16 +888,17 @@ impl<E> fmt::Debug for TaskGroup<E> {
 /// ```
 pub struct GroupTask<T> {
     task: Option<Task<Option<T>>>,
-    name: Option<Cow<'static, str>>,
+    name: Option<Arc<str>>,
     location: &'static Location<'static>,
 }
 
 impl<T> GroupTask<T> {
-    fn new(task: Task<Option<T>>, origin: Origin) -> Self {
+    #[track_caller]
+    fn new(task: Task<Option<T>>, name: Option<Arc<str>>) -> Self {
         GroupTask {
             task: Some(task),
-            name: origin.name,
-            location: origin.location,
+            name,
+            location: Location::caller(),
         }
     }
 
@@ -950,6 +1000,8 @@ pin_project! {
         body: Option<Fut>,
         output: Option<R>,
         group: Arc<GroupState<E>>,
+        // The scope's own reference to the group's token, held while the body runs.
+        token: Option<Arc<Token<E>>>,
         // The group whose body or child first polled this scope: if this scope is dropped
         // before its children are gone, that group waits for them instead.
         parent: Option<Arc<dyn Link>>,
@@ -977,15 +1029,21 @@ pin_project! {
                 drop_future(this.body.as_mut());
             }
             // Nobody awaits this scope any more; the group that encloses it, if any, waits
-            // for the children still alive (asyncio's nested `async with` would).
+            // for the children still alive (asyncio's nested `async with` would). Set while
+            // a reference to the token is held here, so that the token's end, which
+            // releases it, comes after.
             let parent = this.parent.take().or_else(current_group);
+            let Some(token) = this.token.take().or_else(|| group.token.upgrade()) else {
+                return;
+            };
+            group.scope_holds.store(false, Ordering::Release);
             let mut inner = lock(&group.inner);
-            if group.live.load(Ordering::Acquire) & !FINISHED != 0
-                && let Some(parent) = parent
-                && parent.adopt()
-            {
-                inner.adopter = Some(parent);
+            inner.scope = None;
+            if let Some(parent) = parent {
+                inner.adopter = parent.adopt();
             }
+            drop(inner);
+            drop(token);
         }
     }
 }
@@ -998,7 +1056,8 @@ where
     where
         B: FnOnce(TaskGroup<E>) -> Fut,
     {
-        let group = Arc::new(GroupState::new(location));
+        let token = Token::new(location);
+        let group = token.group.clone();
         let body = body(TaskGroup {
             state: group.clone(),
         });
@@ -1006,6 +1065,7 @@ where
             body: Some(body),
             output: None,
             group,
+            token: Some(token),
             parent: None,
             polled: false,
             done: false,
@@ -1073,11 +1133,16 @@ where
             }
         }
         // The body is done: wait until every child is gone.
-        if group
-            .live
-            .compare_exchange(0, FINISHED, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
+        if let Some(token) = this.token.take() {
+            group.scope_holds.store(false, Ordering::Release);
+            if let Some(token) = Arc::into_inner(token) {
+                // The last reference: no child to wait for, and no wake-up of this task
+                // to ask for (the waker stored above is taken out first).
+                lock(&group.inner).scope = None;
+                drop(token);
+            }
+        }
+        if !group.finished.load(Ordering::Acquire) {
             return Poll::Pending;
         }
         *this.done = true;
