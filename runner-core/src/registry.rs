@@ -65,8 +65,9 @@ struct Entries {
 
 struct Entry {
     id: u64,
-    /// The id of the task that spawned it (debug mode).
-    parent: Option<u64>,
+    /// The id of the task that spawned it (debug mode), 0 for none: ids start at 1, and an
+    /// entry a word smaller is less to move per task.
+    parent: u64,
     location: &'static Location<'static>,
     name: Option<Arc<str>>,
     group: Option<&'static Location<'static>>,
@@ -197,7 +198,7 @@ impl Registry {
         entries.next_id += 1;
         let parent = parent
             .and_then(|key| entries.slab.get(key as usize))
-            .map(|entry| entry.id);
+            .map_or(0, |entry| entry.id);
         let key = entries.slab.insert(Entry {
             id,
             parent,
@@ -400,7 +401,7 @@ impl Registry {
                         Kind::Task => TaskKind::Task,
                         Kind::Job => TaskKind::BlockingJob,
                     },
-                    parent: entry.parent,
+                    parent: Some(entry.parent).filter(|&id| id != 0),
                     age: now.saturating_duration_since(entry.since),
                     state,
                     cleaning_up: entry.awaits_shutdown && shutdown_given,

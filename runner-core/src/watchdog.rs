@@ -19,32 +19,47 @@ use crate::task_record::{TaskRecord, thread_name};
 /// A poll is reported as hung once it has run this many slow-poll thresholds.
 pub(crate) const HUNG_POLL_FACTOR: u32 = 10;
 
-/// How often the watchdog looks.
-const PERIOD: Duration = Duration::from_millis(50);
+/// How often the watchdog looks: a fifth of the shortest hung-poll limit of the runners it
+/// watches (a report comes at most 20 % late), within these bounds. Each look reads every
+/// task's record under the registry's lock: with 100,000 tasks, looking every 50 ms cost
+/// debug mode's spawns a few percent.
+const PERIOD_BOUNDS: (Duration, Duration) = (Duration::from_millis(5), Duration::from_millis(200));
 
 /// The runners the watchdog looks at.
 static WATCHED: Mutex<Vec<Weak<RunnerState>>> = Mutex::new(Vec::new());
 
 /// Has the watchdog look at `state`'s polls from now on, starting it if needed.
 pub(crate) fn watch(state: &Arc<RunnerState>) {
-    static STARTED: OnceLock<bool> = OnceLock::new();
+    static WATCHDOG: OnceLock<Option<std::thread::Thread>> = OnceLock::new();
     lock(&WATCHED).push(Arc::downgrade(state));
-    STARTED.get_or_init(|| {
+    let watchdog = WATCHDOG.get_or_init(|| {
         std::thread::Builder::new()
             .name("runner-watchdog".to_owned())
             .spawn(run)
-            .is_ok()
+            .ok()
+            .map(|started| started.thread().clone())
     });
+    // A runner with a shorter limit than the others shortens the period at once.
+    if let Some(watchdog) = watchdog {
+        watchdog.unpark();
+    }
 }
 
 fn run() {
+    let mut period = PERIOD_BOUNDS.1;
     loop {
-        std::thread::sleep(PERIOD);
+        std::thread::park_timeout(period);
         let runners: Vec<Arc<RunnerState>> = {
             let mut watched = lock(&WATCHED);
             watched.retain(|runner| runner.strong_count() > 0);
             watched.iter().filter_map(Weak::upgrade).collect()
         };
+        period = runners
+            .iter()
+            .map(|state| hung_poll_limit(state) / 5)
+            .min()
+            .unwrap_or(PERIOD_BOUNDS.1)
+            .clamp(PERIOD_BOUNDS.0, PERIOD_BOUNDS.1);
         let now = Instant::now();
         for state in runners {
             // One runner's trouble must not stop the watchdog for the others.
@@ -53,8 +68,13 @@ fn run() {
     }
 }
 
+/// How long a poll of `state`'s runs before it is reported as hung.
+fn hung_poll_limit(state: &RunnerState) -> Duration {
+    state.slow_poll_threshold.saturating_mul(HUNG_POLL_FACTOR)
+}
+
 fn look_at(state: &RunnerState, now: Instant) {
-    let limit = state.slow_poll_threshold.saturating_mul(HUNG_POLL_FACTOR);
+    let limit = hung_poll_limit(state);
     let mut hung = Vec::new();
     let mut check = |record: &TaskRecord, what: &dyn Fn() -> Option<Label>| {
         if let Some((for_, thread)) = record.running_for(now)
