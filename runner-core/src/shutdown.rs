@@ -249,7 +249,39 @@ pub fn shutdown_requested() -> ShutdownRequested {
     ShutdownRequested { state, slot: None }
 }
 
-/// The future [`shutdown_requested`] returns.
+/// The future [`shutdown_requested`] returns: completes when the runner's close begins.
+///
+/// Raced against a task's work, it lets a loop stop at a clean point:
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::time::Duration;
+///
+/// static STOPPED_CLEANLY: AtomicBool = AtomicBool::new(false);
+///
+/// let mut runner = runner::Runner::new();
+/// runner.run(async {
+///     runner::spawn(async {
+///         loop {
+///             let round = async {
+///                 runner::time::sleep(Duration::from_millis(1)).await;
+///                 false
+///             };
+///             let stop = async {
+///                 runner::shutdown_requested().await;
+///                 true
+///             };
+///             if futures_lite::future::or(round, stop).await {
+///                 STOPPED_CLEANLY.store(true, Ordering::SeqCst);
+///                 return;
+///             }
+///         }
+///     })
+///     .detach();
+/// });
+/// runner.close();
+/// assert!(STOPPED_CLEANLY.load(Ordering::SeqCst));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct ShutdownRequested {
     state: Arc<RunnerState>,
