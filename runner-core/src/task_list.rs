@@ -270,6 +270,10 @@ impl TaskInfo {
 
     /// How long ago it was spawned (debug mode), or registered.
     ///
+    /// A task spawned by another task (or by the main future) counts its age from the start
+    /// of the poll that spawned it: reading the clock once per poll instead of once more per
+    /// spawn keeps debug mode cheap, and polls are short (a long one is reported as slow).
+    ///
     /// # Examples
     ///
     /// ```
