@@ -151,7 +151,12 @@ pub(crate) fn block_on<T>(executors: Executors<'_>, until: impl Future<Output = 
         first_spawn,
         executor_is_shared,
     } = executors;
-    async_io::block_on(async {
+    // Pinned here and handed on by reference: `async_io::block_on` and the thread-local
+    // closure it polls from each keep their own copy of the future they are given, and this
+    // one is kilobytes (the main future, the executors' `run` futures). Every test of
+    // `#[runner::test]` runs on a fresh thread whose stack pages are handed back when it
+    // ends: each page touched is a page fault, and handing it back a TLB flush.
+    let driving = std::pin::pin!(async {
         let mut until = std::pin::pin!(until);
         if !executor_is_shared {
             let first_task = std::future::poll_fn(|cx| {
@@ -171,11 +176,21 @@ pub(crate) fn block_on<T>(executors: Executors<'_>, until: impl Future<Output = 
         } else if let Some(done) = futures_lite::future::poll_once(until.as_mut()).await {
             return done;
         }
-        let until = PolledWhenWoken::new(until);
-        executor
-            .run(futures_lite::future::or(until, local.drive()))
-            .await
-    })
+        run_tasks(executor, local, until).await
+    });
+    async_io::block_on(driving)
+}
+
+/// The executors' loops, once there are tasks: boxed, and made by a function of its own, so
+/// that a run without tasks has neither these futures (a kilobyte) nor their making on its
+/// stack (in a debug build, each step of making one is a copy on the stack).
+fn run_tasks<'a, T: 'a>(
+    executor: &'a Executor<'static>,
+    local: &'a LocalSide,
+    until: Pin<&'a mut impl Future<Output = T>>,
+) -> Pin<Box<impl Future<Output = T> + 'a>> {
+    let until = PolledWhenWoken::new(until);
+    Box::pin(executor.run(futures_lite::future::or(until, local.drive())))
 }
 
 /// Polls its future only after the future's own waker was woken.
