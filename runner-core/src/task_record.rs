@@ -4,7 +4,6 @@
 //! start and end of each poll and when the task is woken, with atomics only, so that reading
 //! it (a dump) never waits for a task and never polls one.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Wake, Waker};
@@ -191,8 +190,10 @@ impl Wake for TaskRecord {
 
 /// Threads are named in the task list by their name, or their id when they have none; a
 /// record keeps a number, which this maps back. A thread's entry leaves with the thread, so
-/// that a program that keeps starting threads (runners with workers) does not grow it.
-static THREAD_NAMES: Mutex<Option<HashMap<u64, String>>> = Mutex::new(None);
+/// that a program that keeps starting threads (runners with workers) does not grow it. The
+/// name is read when shown: every `#[runner::test]` runs on a new thread, whose first poll
+/// would otherwise copy and hash it.
+static THREADS: Mutex<Vec<(u64, std::thread::Thread)>> = Mutex::new(Vec::new());
 
 /// This thread's number, given on first use; its destructor takes the name out of the map.
 struct ThreadNumber(std::cell::Cell<u64>);
@@ -200,10 +201,11 @@ struct ThreadNumber(std::cell::Cell<u64>);
 impl Drop for ThreadNumber {
     fn drop(&mut self) {
         let number = self.0.get();
-        if number != 0
-            && let Some(names) = lock(&THREAD_NAMES).as_mut()
-        {
-            names.remove(&number);
+        if number != 0 {
+            let mut threads = lock(&THREADS);
+            if let Some(at) = threads.iter().position(|(n, _)| *n == number) {
+                threads.swap_remove(at);
+            }
         }
     }
 }
@@ -219,14 +221,7 @@ pub(crate) fn thread_number() -> u64 {
             if number.0.get() == 0 {
                 static NEXT: AtomicU64 = AtomicU64::new(1);
                 let given = NEXT.fetch_add(1, Relaxed);
-                let thread = std::thread::current();
-                let name = match thread.name() {
-                    Some(name) => name.to_owned(),
-                    None => format!("{:?}", thread.id()),
-                };
-                lock(&THREAD_NAMES)
-                    .get_or_insert_with(HashMap::new)
-                    .insert(given, name);
+                lock(&THREADS).push((given, std::thread::current()));
                 number.0.set(given);
             }
             number.0.get()
@@ -235,8 +230,11 @@ pub(crate) fn thread_number() -> u64 {
 }
 
 pub(crate) fn thread_name(number: u64) -> String {
-    lock(&THREAD_NAMES)
-        .as_ref()
-        .and_then(|names| names.get(&number).cloned())
-        .unwrap_or_else(|| format!("thread #{number}"))
+    match lock(&THREADS).iter().find(|(n, _)| *n == number) {
+        Some((_, thread)) => match thread.name() {
+            Some(name) => name.to_owned(),
+            None => format!("{:?}", thread.id()),
+        },
+        None => format!("thread #{number}"),
+    }
 }
