@@ -151,11 +151,12 @@ pub(crate) fn block_on<T>(executors: Executors<'_>, until: impl Future<Output = 
         first_spawn,
         executor_is_shared,
     } = executors;
-    // Pinned here and handed on by reference: `async_io::block_on` and the thread-local
-    // closure it polls from each keep their own copy of the future they are given, and this
-    // one is kilobytes (the main future, the executors' `run` futures). Every test of
-    // `#[runner::test]` runs on a fresh thread whose stack pages are handed back when it
-    // ends: each page touched is a page fault, and handing it back a TLB flush.
+    // Pinned here and handed on by reference: in a debug build, `async_io::block_on` and the
+    // thread-local closure it polls from each keep their own copy of the future they are
+    // given, and this one is kilobytes. Stack depth is a cost of its own: libtest runs each
+    // test on a new thread, and glibc hands back a finished thread's stack pages deeper than
+    // 16 KB below where it ended, so each such page a `#[runner::test]` touches is a page
+    // fault, and handing it back a TLB flush on the other cores.
     let driving = std::pin::pin!(async {
         let mut until = std::pin::pin!(until);
         if !executor_is_shared {

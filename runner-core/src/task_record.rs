@@ -195,7 +195,7 @@ impl Wake for TaskRecord {
 /// would otherwise copy and hash it.
 static THREADS: Mutex<Vec<(u64, std::thread::Thread)>> = Mutex::new(Vec::new());
 
-/// This thread's number, given on first use; its destructor takes the name out of the map.
+/// This thread's number, given on first use; its destructor takes the thread out of the list.
 struct ThreadNumber(std::cell::Cell<u64>);
 
 impl Drop for ThreadNumber {
