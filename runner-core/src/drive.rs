@@ -151,7 +151,13 @@ pub(crate) fn block_on<T>(executors: Executors<'_>, until: impl Future<Output = 
         first_spawn,
         executor_is_shared,
     } = executors;
-    async_io::block_on(async {
+    // Pinned here and handed on by reference: in a debug build, `async_io::block_on` and the
+    // thread-local closure it polls from each keep their own copy of the future they are
+    // given, and this one is kilobytes. Stack depth is a cost of its own: libtest runs each
+    // test on a new thread, and glibc hands back a finished thread's stack pages deeper than
+    // 16 KB below where it ended, so each such page a `#[runner::test]` touches is a page
+    // fault, and handing it back a TLB flush on the other cores.
+    let driving = std::pin::pin!(async {
         let mut until = std::pin::pin!(until);
         if !executor_is_shared {
             let first_task = std::future::poll_fn(|cx| {
@@ -171,11 +177,21 @@ pub(crate) fn block_on<T>(executors: Executors<'_>, until: impl Future<Output = 
         } else if let Some(done) = futures_lite::future::poll_once(until.as_mut()).await {
             return done;
         }
-        let until = PolledWhenWoken::new(until);
-        executor
-            .run(futures_lite::future::or(until, local.drive()))
-            .await
-    })
+        run_tasks(executor, local, until).await
+    });
+    async_io::block_on(driving)
+}
+
+/// The executors' loops, once there are tasks: boxed, and made by a function of its own, so
+/// that a run without tasks has neither these futures (a kilobyte) nor their making on its
+/// stack (in a debug build, each step of making one is a copy on the stack).
+fn run_tasks<'a, T: 'a>(
+    executor: &'a Executor<'static>,
+    local: &'a LocalSide,
+    until: Pin<&'a mut impl Future<Output = T>>,
+) -> Pin<Box<impl Future<Output = T> + 'a>> {
+    let until = PolledWhenWoken::new(until);
+    Box::pin(executor.run(futures_lite::future::or(until, local.drive())))
 }
 
 /// Polls its future only after the future's own waker was woken.

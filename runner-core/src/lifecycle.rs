@@ -297,17 +297,18 @@ impl Runner {
         // systemd's watchdog: pings only while this thread drives the runner (see `notify`).
         let signalled = future::or(signalled, async { match notify::watchdog().await {} });
         // The main future wins a tie. Whichever ends first, the others (the main future
-        // included) are dropped inside `block_on`, so on the runner's thread, runner entered.
-        let ended = drive::block_on(
-            live.executors(),
-            future::or(
+        // included) are dropped at the end of this block, so on the runner's thread, runner
+        // entered. Pinned here and handed on by reference: see `drive::block_on`.
+        let ended = {
+            let until = std::pin::pin!(future::or(
                 async { Ok(main.await) },
                 future::or(
                     async { Err(Ok(state.unhandled_panics.fatal().await)) },
                     async { Err(Err(signalled.await)) },
                 ),
-            ),
-        );
+            ));
+            drive::block_on(live.executors(), until)
+        };
         // A handled signal that arrived while the main future finished (it wins a tie) still
         // ends the run, as CPython's Runner raises KeyboardInterrupt when the main task is
         // already done: the output is dropped.

@@ -5,7 +5,6 @@
 //! it (a dump) never waits for a task and never polls one.
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
 use std::task::Waker;
@@ -217,19 +216,22 @@ pub(crate) fn spawn_time() -> Instant {
 
 /// Threads are named in the task list by their name, or their id when they have none; a
 /// record keeps a number, which this maps back. A thread's entry leaves with the thread, so
-/// that a program that keeps starting threads (runners with workers) does not grow it.
-static THREAD_NAMES: Mutex<Option<HashMap<u32, String>>> = Mutex::new(None);
+/// that a program that keeps starting threads (runners with workers) does not grow it. The
+/// name is read when shown: every `#[runner::test]` runs on a new thread, whose first poll
+/// would otherwise copy and hash it.
+static THREADS: Mutex<Vec<(u32, std::thread::Thread)>> = Mutex::new(Vec::new());
 
-/// This thread's number, given on first use; its destructor takes the name out of the map.
+/// This thread's number, given on first use; its destructor takes the thread out of the list.
 struct ThreadNumber(Cell<u32>);
 
 impl Drop for ThreadNumber {
     fn drop(&mut self) {
         let number = self.0.get();
-        if number != 0
-            && let Some(names) = lock(&THREAD_NAMES).as_mut()
-        {
-            names.remove(&number);
+        if number != 0 {
+            let mut threads = lock(&THREADS);
+            if let Some(at) = threads.iter().position(|(n, _)| *n == number) {
+                threads.swap_remove(at);
+            }
         }
     }
 }
@@ -248,14 +250,7 @@ pub(crate) fn thread_number() -> u32 {
                 // number is still alive.
                 static NEXT: AtomicU32 = AtomicU32::new(1);
                 let given = NEXT.fetch_add(1, Relaxed).max(1);
-                let thread = std::thread::current();
-                let name = match thread.name() {
-                    Some(name) => name.to_owned(),
-                    None => format!("{:?}", thread.id()),
-                };
-                lock(&THREAD_NAMES)
-                    .get_or_insert_with(HashMap::new)
-                    .insert(given, name);
+                lock(&THREADS).push((given, std::thread::current()));
                 number.0.set(given);
             }
             number.0.get()
@@ -264,8 +259,11 @@ pub(crate) fn thread_number() -> u32 {
 }
 
 pub(crate) fn thread_name(number: u32) -> String {
-    lock(&THREAD_NAMES)
-        .as_ref()
-        .and_then(|names| names.get(&number).cloned())
-        .unwrap_or_else(|| format!("thread #{number}"))
+    match lock(&THREADS).iter().find(|(n, _)| *n == number) {
+        Some((_, thread)) => match thread.name() {
+            Some(name) => name.to_owned(),
+            None => format!("{:?}", thread.id()),
+        },
+        None => format!("thread #{number}"),
+    }
 }

@@ -26,7 +26,7 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,7 @@ use futures_lite::future;
 use crate::guard::lock;
 use crate::handle::Handle;
 use crate::registry::ListFilter;
+use crate::runner_state::RunnerState;
 use crate::task_list::TaskList;
 use crate::thread_runner;
 use crate::unhandled_panic::{Payload, UnhandledPanic};
@@ -113,11 +114,28 @@ impl TestOptions {
         self
     }
 
-    /// The name libtest shows: the module path without the crate's name, then the function.
-    fn test_name(&self) -> String {
+    /// The name libtest shows.
+    fn test_name(&self) -> TestName {
+        TestName {
+            module_path: self.module_path,
+            name: self.name,
+        }
+    }
+}
+
+/// The name libtest shows: the module path without the crate's name, then the function.
+/// Written out only when a report or a failure shows it: a passing test never does.
+#[derive(Clone, Copy, Debug)]
+struct TestName {
+    module_path: &'static str,
+    name: &'static str,
+}
+
+impl fmt::Display for TestName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.module_path.split_once("::") {
-            Some((_, modules)) => format!("{modules}::{}", self.name),
-            None => self.name.to_owned(),
+            Some((_, modules)) => write!(f, "{modules}::{}", self.name),
+            None => f.write_str(self.name),
         }
     }
 }
@@ -125,11 +143,13 @@ impl TestOptions {
 /// A test's side of its runner: the test's name, its deadline, its reports and the panics
 /// of its tasks. The runner holds it in its state (`RunnerState::test`).
 pub(crate) struct TestRun {
-    name: String,
+    name: TestName,
     deadline: Option<Instant>,
     collect_panics: bool,
-    /// The threads whose `eprint!` lands in the test's capture.
-    printers: Mutex<Vec<ThreadId>>,
+    /// The threads whose `eprint!` lands in the test's capture: the test's, and the
+    /// runner's own when it has one (`timeout`).
+    test_thread: ThreadId,
+    runner_thread: OnceLock<ThreadId>,
     /// Reports made on other threads, waiting for one of those.
     pending: Mutex<Vec<String>>,
     /// The unobserved panics of the test's tasks: (report, panic message).
@@ -142,7 +162,8 @@ impl TestRun {
             name: options.test_name(),
             deadline,
             collect_panics: options.task_panics == TaskPanics::Fail,
-            printers: Mutex::new(vec![std::thread::current().id()]),
+            test_thread: std::thread::current().id(),
+            runner_thread: OnceLock::new(),
             pending: Mutex::new(Vec::new()),
             panics: Mutex::new(Vec::new()),
         }
@@ -174,23 +195,29 @@ impl TestRun {
     }
 
     fn is_printer(&self) -> bool {
-        lock(&self.printers).contains(&std::thread::current().id())
+        let current = std::thread::current().id();
+        current == self.test_thread || self.runner_thread.get() == Some(&current)
     }
 
     /// Prints the reports waiting in the queue; called on a thread that carries the capture.
     fn flush(&self) {
         let pending = std::mem::take(&mut *lock(&self.pending));
+        // Most tests have nothing waiting: no iterator to make and drop, in a debug build.
+        if pending.is_empty() {
+            return;
+        }
         for line in pending {
             eprint!("{line}");
         }
     }
 
     fn add_printer(&self) {
-        lock(&self.printers).push(std::thread::current().id());
+        let _ = self.runner_thread.set(std::thread::current().id());
     }
 
-    fn panics(&self) -> Vec<(String, String)> {
-        lock(&self.panics).clone()
+    /// The panics collected so far, taken: the verdict reads them once.
+    fn take_panics(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *lock(&self.panics))
     }
 }
 
@@ -235,7 +262,7 @@ pub fn run_test_with_timeout<T: Send + 'static>(
     let on_thread = test.clone();
     // Spawned from the test's thread, it carries the test's output capture.
     let spawned = std::thread::Builder::new()
-        .name(test.name.clone())
+        .name(test.name.to_string())
         .spawn(move || {
             on_thread.add_printer();
             let started = sender.clone();
@@ -308,7 +335,6 @@ fn run_on_this_thread<T>(
         .unhandled_panic(policy)
         .for_test(test.clone())
         .build();
-    let look_for_leftovers = options.leftovers != Leftovers::Allow;
     let deadline = test.deadline;
     let run = async move {
         let body = make();
@@ -323,16 +349,24 @@ fn run_on_this_thread<T>(
             None => Some(body.await),
         };
         match output {
-            Some(output) => {
-                let leftovers = look_for_leftovers.then(leftovers_now).flatten();
-                (Some(output), leftovers, None)
-            }
-            None => (None, None, Some(crate::tasks())),
+            Some(output) => (Some(output), None),
+            None => (None, Some(crate::tasks())),
         }
     };
     let ran = catch_unwind(AssertUnwindSafe(|| runner.run(run)));
     let (body, leftovers, timed_out) = match ran {
-        Ok((output, leftovers, timed_out)) => (Ok(output), leftovers, timed_out),
+        // Looked for once `run` returned, not inside the body's future: nothing ran on the
+        // runner in between, and there the list's making is not at the bottom of the
+        // runner's stack (see `drive::block_on` for why the stack's depth matters).
+        Ok((Some(output), None)) => {
+            let leftovers = if options.leftovers != Leftovers::Allow && !runner.is_closed() {
+                leftovers_of(&runner.handle().state)
+            } else {
+                None
+            };
+            (Ok(Some(output)), leftovers, None)
+        }
+        Ok((output, timed_out)) => (Ok(output), None, timed_out),
         Err(payload) => (Err(payload), None, None),
     };
     if let (Some(list), Leftovers::Warn) = (&leftovers, options.leftovers) {
@@ -352,10 +386,9 @@ fn run_on_this_thread<T>(
     }
 }
 
-/// The tasks and blocking jobs of the runner this runs on, but those that awaited
+/// The tasks and blocking jobs of the runner of `state`, but those that awaited
 /// `shutdown_requested()`: they said how they end, and close's grace is for them.
-fn leftovers_now() -> Option<TaskList> {
-    let state = thread_runner::runner_state()?;
+fn leftovers_of(state: &RunnerState) -> Option<TaskList> {
     let all = state.task_list();
     if all.is_empty() {
         return None;
@@ -389,7 +422,7 @@ fn leftovers_text(list: &TaskList) -> String {
 /// Turns how the run ended into the test's result or its failure.
 #[track_caller]
 fn verdict<T>(options: &TestOptions, test: &TestRun, ended: Ended<T>) -> T {
-    let panics = test.panics();
+    let panics = test.take_panics();
     let output = match ended.body {
         Err(payload) => {
             // The payload of the task whose panic cancelled the body: the test fails with

@@ -12,7 +12,8 @@ use crate::runner_state::RunnerState;
 use crate::thread_runner;
 
 pub(crate) struct Workers {
-    stop: Arc<Stop>,
+    /// `None` without workers.
+    stop: Option<Arc<Stop>>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -53,14 +54,23 @@ impl Workers {
         count: usize,
         mut start_thread: impl FnMut(usize, Box<dyn FnOnce() + Send>) -> std::io::Result<JoinHandle<()>>,
     ) -> Workers {
+        // A runner of one thread (the default, and every `#[runner::test]`) has no workers
+        // and allocates nothing for them.
+        if count == 0 {
+            return Workers {
+                stop: None,
+                threads: Vec::new(),
+            };
+        }
+        let stop = Arc::new(Stop::default());
         let mut workers = Workers {
-            stop: Arc::new(Stop::default()),
+            stop: Some(stop.clone()),
             threads: Vec::with_capacity(count),
         };
         for index in 0..count {
             let state = state.clone();
             let executor = executor.clone();
-            let stop = workers.stop.clone();
+            let stop = stop.clone();
             let work = Box::new(move || {
                 let _entered = thread_runner::enter(state, Some(executor.clone()), None);
                 async_io::block_on(executor.run(stop.wait()));
@@ -80,7 +90,9 @@ impl Workers {
         if self.threads.is_empty() {
             return;
         }
-        self.stop.signal();
+        if let Some(stop) = &self.stop {
+            stop.signal();
+        }
         for thread in self.threads {
             // Workers run only tasks, whose panics are caught; a failed join has nothing
             // left to clean up.
