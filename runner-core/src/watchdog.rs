@@ -6,7 +6,7 @@
 //! polls in progress a few times per second, and reports once each poll that has run longer
 //! than [`HUNG_POLL_FACTOR`] times its runner's slow-poll threshold.
 
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,10 @@ const PERIOD_BOUNDS: (Duration, Duration) = (Duration::from_millis(5), Duration:
 /// The runners the watchdog looks at.
 static WATCHED: Mutex<Vec<Weak<RunnerState>>> = Mutex::new(Vec::new());
 
+/// The watchdog's period now, in nanoseconds (see [`PERIOD_BOUNDS`]): the longest until
+/// its first look.
+static PERIOD_NANOS: AtomicU64 = AtomicU64::new(200_000_000);
+
 /// Has the watchdog look at `state`'s polls from now on, starting it if needed.
 pub(crate) fn watch(state: &Arc<RunnerState>) {
     static WATCHDOG: OnceLock<Option<std::thread::Thread>> = OnceLock::new();
@@ -39,15 +43,28 @@ pub(crate) fn watch(state: &Arc<RunnerState>) {
             .ok()
             .map(|started| started.thread().clone())
     });
-    // A runner with a shorter limit than the others shortens the period at once.
-    if let Some(watchdog) = watchdog {
+    // A runner with a shorter limit than the others shortens the period at once; the
+    // others (every `#[runner::test]` among them) do not wake the watchdog.
+    let wanted = period_for(state);
+    if let Some(watchdog) = watchdog
+        && wanted.as_nanos() < u128::from(PERIOD_NANOS.load(Relaxed))
+    {
         watchdog.unpark();
     }
+}
+
+/// The period `state` asks for.
+fn period_for(state: &RunnerState) -> Duration {
+    (hung_poll_limit(state) / 5).clamp(PERIOD_BOUNDS.0, PERIOD_BOUNDS.1)
 }
 
 fn run() {
     let mut period = PERIOD_BOUNDS.1;
     loop {
+        PERIOD_NANOS.store(
+            u64::try_from(period.as_nanos()).unwrap_or(u64::MAX),
+            Relaxed,
+        );
         std::thread::park_timeout(period);
         let runners: Vec<Arc<RunnerState>> = {
             let mut watched = lock(&WATCHED);
@@ -56,10 +73,9 @@ fn run() {
         };
         period = runners
             .iter()
-            .map(|state| hung_poll_limit(state) / 5)
+            .map(|state| period_for(state))
             .min()
-            .unwrap_or(PERIOD_BOUNDS.1)
-            .clamp(PERIOD_BOUNDS.0, PERIOD_BOUNDS.1);
+            .unwrap_or(PERIOD_BOUNDS.1);
         let now = Instant::now();
         for state in runners {
             // One runner's trouble must not stop the watchdog for the others.
