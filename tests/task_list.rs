@@ -108,6 +108,26 @@ fn a_task_blocked_in_a_poll_shows_running_on_its_worker_thread() {
 }
 
 #[test]
+fn a_blocking_job_is_listed_under_the_task_that_started_it() {
+    debug_runner().run(async {
+        let starter = TaskBuilder::new().name("starter").spawn(async {
+            TaskBuilder::new()
+                .name("its job")
+                .unblock(|| std::thread::sleep(Duration::from_millis(100)))
+                .await
+        });
+        settle().await;
+        let list = runner::tasks();
+        assert_eq!(
+            named(&list, "its job").parent(),
+            Some(named(&list, "starter").id()),
+            "{list}"
+        );
+        starter.await;
+    });
+}
+
+#[test]
 fn blocking_jobs_and_what_tasks_wait_on() {
     debug_runner().run(async {
         let job = TaskBuilder::new()

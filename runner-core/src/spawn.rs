@@ -10,6 +10,7 @@ use async_executor::Executor;
 use crate::context;
 use crate::error;
 use crate::guard::OnDrop;
+use crate::poll_state;
 use crate::registry::{Kind, Registration};
 use crate::runner_state::RunnerState;
 use crate::task::{Outcome, PanicSlot, Task};
@@ -98,8 +99,15 @@ where
     let Some(state) = thread_runner::runner_state() else {
         error::outside_runner("runner::unblock")
     };
+    // Debug mode: the job is listed under the task that started it, as a task is.
+    let parent = if state.debug {
+        poll_state::with_polled_task(|task| task.and_then(|task| task.key))
+    } else {
+        None
+    };
     let key = state.registry.register(Registration {
         name: name.clone(),
+        parent,
         ..Registration::new(location, Kind::Job)
     });
     let job_state = state.clone();

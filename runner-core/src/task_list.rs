@@ -248,8 +248,9 @@ impl TaskInfo {
         self.kind
     }
 
-    /// The id of the task that spawned it (debug mode); `None` for a task spawned by the
-    /// main future or from outside the runner.
+    /// The id of the task that spawned it, or that started it for a blocking job (debug
+    /// mode); `None` for one spawned or started by the main future or from outside the
+    /// runner.
     ///
     /// # Examples
     ///
