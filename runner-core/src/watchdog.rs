@@ -35,7 +35,8 @@ static PERIOD_NANOS: AtomicU64 = AtomicU64::new(200_000_000);
 /// Has the watchdog look at `state`'s polls from now on, starting it if needed.
 pub(crate) fn watch(state: &Arc<RunnerState>) {
     static WATCHDOG: OnceLock<Option<std::thread::Thread>> = OnceLock::new();
-    lock(&WATCHED).push(Arc::downgrade(state));
+    let mut watched = lock(&WATCHED);
+    watched.push(Arc::downgrade(state));
     let watchdog = WATCHDOG.get_or_init(|| {
         std::thread::Builder::new()
             .name("runner-watchdog".to_owned())
@@ -44,13 +45,17 @@ pub(crate) fn watch(state: &Arc<RunnerState>) {
             .map(|started| started.thread().clone())
     });
     // A runner with a shorter limit than the others shortens the period at once; the
-    // others (every `#[runner::test]` among them) do not wake the watchdog.
+    // others (every `#[runner::test]` among them) do not wake the watchdog. All under the
+    // lock that `run` takes its snapshot and sets the period under: either its snapshot
+    // has this runner, or the period read here is the one it set from a snapshot without
+    // it (and the unpark is kept for its next park).
     let wanted = period_for(state);
     if let Some(watchdog) = watchdog
         && wanted.as_nanos() < u128::from(PERIOD_NANOS.load(Relaxed))
     {
         watchdog.unpark();
     }
+    drop(watched);
 }
 
 /// The period `state` asks for.
@@ -61,21 +66,22 @@ fn period_for(state: &RunnerState) -> Duration {
 fn run() {
     let mut period = PERIOD_BOUNDS.1;
     loop {
-        PERIOD_NANOS.store(
-            u64::try_from(period.as_nanos()).unwrap_or(u64::MAX),
-            Relaxed,
-        );
         std::thread::park_timeout(period);
         let runners: Vec<Arc<RunnerState>> = {
             let mut watched = lock(&WATCHED);
             watched.retain(|runner| runner.strong_count() > 0);
-            watched.iter().filter_map(Weak::upgrade).collect()
+            let runners: Vec<Arc<RunnerState>> = watched.iter().filter_map(Weak::upgrade).collect();
+            period = runners
+                .iter()
+                .map(|state| period_for(state))
+                .min()
+                .unwrap_or(PERIOD_BOUNDS.1);
+            PERIOD_NANOS.store(
+                u64::try_from(period.as_nanos()).unwrap_or(u64::MAX),
+                Relaxed,
+            );
+            runners
         };
-        period = runners
-            .iter()
-            .map(|state| period_for(state))
-            .min()
-            .unwrap_or(PERIOD_BOUNDS.1);
         let now = Instant::now();
         for state in runners {
             // One runner's trouble must not stop the watchdog for the others.
