@@ -107,6 +107,32 @@ fn a_task_blocked_in_a_poll_shows_running_on_its_worker_thread() {
     );
 }
 
+/// A task handle names its task by registry key, which means something in its own runner's
+/// registry only: a task awaiting another runner's task is not shown waiting on whatever
+/// entry of its own runner has that key (here: itself).
+#[test]
+fn awaiting_another_runners_task_is_not_taken_for_one_of_this_runners() {
+    let (handles, handle) = std::sync::mpsc::channel();
+    let (stop, stopped) = async_channel::bounded::<()>(1);
+    let other = std::thread::spawn(move || {
+        debug_runner().run(async move {
+            handles.send(runner::Handle::current()).unwrap();
+            let _ = stopped.recv().await;
+        });
+    });
+    let other_runner = handle.recv().unwrap();
+    debug_runner().run(async move {
+        let elsewhere = other_runner.spawn(std::future::pending::<()>());
+        let waiter = TaskBuilder::new().name("waiter").spawn(elsewhere);
+        settle().await;
+        let list = runner::tasks();
+        assert_eq!(named(&list, "waiter").waits_on(), None, "{list}");
+        drop(waiter);
+    });
+    stop.send_blocking(()).unwrap();
+    other.join().unwrap();
+}
+
 #[test]
 fn a_blocking_job_is_listed_under_the_task_that_started_it() {
     debug_runner().run(async {

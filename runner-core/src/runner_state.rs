@@ -1,7 +1,7 @@
 //! What a runner's tasks, handles and threads share: its settings, its registry, its
 //! shutdown signal and its unobserved panics.
 
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU16, AtomicU32, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,10 @@ pub(crate) struct RunnerState {
     pub(crate) threads: usize,
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) registry: Registry,
+    /// Tells this runner's task handles from another's, where the task list notes what a
+    /// task awaits by registry key (keys mean something in one registry only). 16 bits fit
+    /// in a `Task`'s spare bytes; after 65,536 runners the ids wrap.
+    pub(crate) id: u16,
     pub(crate) first_spawn: FirstSpawn,
     pub(crate) shutdown_signal: ShutdownSignal,
     pub(crate) unhandled_panics: UnhandledPanics,
@@ -59,6 +63,10 @@ impl RunnerState {
             threads: settings.threads,
             slow_poll_threshold: settings.slow_poll_threshold,
             registry: Registry::new(),
+            id: {
+                static NEXT: AtomicU16 = AtomicU16::new(0);
+                NEXT.fetch_add(1, Relaxed)
+            },
             first_spawn: FirstSpawn::new(),
             shutdown_signal: ShutdownSignal::new(),
             unhandled_panics: UnhandledPanics::new(settings.unhandled_panic),

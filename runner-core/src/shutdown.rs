@@ -295,7 +295,7 @@ impl Future for ShutdownRequested {
         let this = &mut *self;
         let polled = this.state.shutdown_signal.poll(&mut this.slot, cx);
         if polled.is_pending() && this.state.debug {
-            thread_runner::note_awaited(Awaited::Shutdown);
+            thread_runner::note_awaited(Awaited::Shutdown, None);
         }
         polled
     }

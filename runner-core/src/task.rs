@@ -101,6 +101,8 @@ pub struct Task<T> {
     /// The task's registry key, when it has one at spawn (debug mode, blocking jobs), else
     /// `NO_KEY`; a `u32` keeps the handle at three words.
     key: u32,
+    /// The id of the runner whose registry `key` is in.
+    runner: u16,
 }
 
 /// `Task::key` when the task had no registry entry at spawn.
@@ -120,6 +122,7 @@ impl<T> Task<T> {
             kind,
             debug: state.debug,
             key: key.unwrap_or(NO_KEY),
+            runner: state.id,
         }
     }
 
@@ -190,7 +193,7 @@ impl<T> Future for Task<T> {
                         Kind::Task => Awaited::Task(self.key),
                         Kind::Job => Awaited::Job(self.key),
                     };
-                    thread_runner::note_awaited(awaited);
+                    thread_runner::note_awaited(awaited, Some(self.runner));
                 }
                 return Poll::Pending;
             }
@@ -249,5 +252,19 @@ impl<T> fmt::Debug for Task<T> {
             .field("blocking", &(self.kind == Kind::Job))
             .field("finished", &self.is_finished())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every spawn returns a handle, and many programs keep thousands in a `Vec`.
+    #[test]
+    fn a_task_handle_is_three_words() {
+        assert_eq!(
+            std::mem::size_of::<Task<()>>(),
+            3 * std::mem::size_of::<usize>()
+        );
     }
 }

@@ -159,13 +159,17 @@ fn leave_task_slow(entered: TaskEntered) {
 }
 
 /// Notes, in debug mode, that the task being polled here waits on `awaited` (until its next
-/// poll): its record is found through its registry key, in its runner's registry.
+/// poll): its record is found through its registry key, in its runner's registry. An
+/// awaited task or job of another runner (`of_runner`) is not noted: its key would name
+/// some other entry of this runner's registry.
 #[cold]
-pub(crate) fn note_awaited(awaited: Awaited) {
+pub(crate) fn note_awaited(awaited: Awaited, of_runner: Option<u16>) {
     let Some(key) = poll_state::with_polled_task(|task| task.and_then(|task| task.key)) else {
         return;
     };
-    if let Some(state) = runner_state() {
+    if let Some(state) = runner_state()
+        && of_runner.is_none_or(|id| id == state.id)
+    {
         state.registry.note_awaited(key, awaited);
     }
 }
