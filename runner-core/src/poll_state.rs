@@ -47,6 +47,11 @@ pub(crate) fn leave_task(previous: Option<PolledTask>) -> Option<PolledTask> {
     NOW.with(|now| now.task.replace(previous))
 }
 
+/// The registry key of the task being polled, if it is in a task and has one.
+pub(crate) fn polled_task_key() -> Option<Key> {
+    NOW.with(|now| now.task.get().and_then(|task| task.key))
+}
+
 /// Runs `f` on the marker of the task being polled: `None` outside a task.
 pub(crate) fn with_polled_task<R>(f: impl FnOnce(&mut Option<PolledTask>) -> R) -> R {
     NOW.with(|now| {

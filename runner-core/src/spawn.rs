@@ -101,7 +101,7 @@ where
     };
     // Debug mode: the job is listed under the task that started it, as a task is.
     let parent = if state.debug {
-        poll_state::with_polled_task(|task| task.and_then(|task| task.key))
+        poll_state::polled_task_key()
     } else {
         None
     };

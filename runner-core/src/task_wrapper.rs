@@ -124,7 +124,7 @@ impl RunnerLink {
         if state.debug {
             // In debug mode every task is registered at once, with its record for the task
             // list; its parent is the task polled here, if any.
-            let parent = poll_state::with_polled_task(|task| task.and_then(|task| task.key));
+            let parent = poll_state::polled_task_key();
             let key = state.registry.register(Registration {
                 name,
                 group,

@@ -164,7 +164,7 @@ fn leave_task_slow(entered: TaskEntered) {
 /// some other entry of this runner's registry.
 #[cold]
 pub(crate) fn note_awaited(awaited: Awaited, of_runner: Option<u16>) {
-    let Some(key) = poll_state::with_polled_task(|task| task.and_then(|task| task.key)) else {
+    let Some(key) = poll_state::polled_task_key() else {
         return;
     };
     if let Some(state) = runner_state()
