@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
 use support::{Program, SIGINT, SIGTERM, Start, assert_ended_by, assert_graceful_shutdown_order};
 
 #[test]
@@ -74,16 +72,7 @@ fn a_second_sigterm_during_shutdown_ends_at_once() {
     program.terminate();
     program.expect_line("main: cancelled");
     program.expect_line("worker: shutdown requested");
-    let second = Instant::now();
-    program.terminate();
-    let (status, rest) = program.finish();
-    let took = second.elapsed();
-    assert_ended_by(status, SIGTERM);
-    assert!(
-        rest.is_empty(),
-        "nothing is cleaned up after the second signal: {rest:?}"
-    );
-    assert!(took < Duration::from_secs(10), "took {took:?} to end");
+    program.end_by_second_signal("TERM", SIGTERM);
 }
 
 #[test]

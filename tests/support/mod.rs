@@ -162,6 +162,21 @@ impl Program {
         kill(self.child.id(), name);
     }
 
+    /// Sends the second signal of a shutdown, `name` (number `number`), and checks that the
+    /// program ends at once by it, running nothing more that prints to stdout.
+    pub fn end_by_second_signal(&mut self, name: &str, number: i32) {
+        let sent = std::time::Instant::now();
+        self.signal(name);
+        let (status, rest) = self.finish();
+        let took = sent.elapsed();
+        assert_ended_by(status, number);
+        assert!(
+            rest.is_empty(),
+            "nothing runs after the second signal: {rest:?}"
+        );
+        assert!(took < Duration::from_secs(10), "took {took:?} to end");
+    }
+
     /// Sends SIGINT.
     pub fn interrupt(&self) {
         self.signal("INT");
