@@ -8,7 +8,10 @@
 
 mod support;
 
-use support::{Program, SIGINT, Start, assert_ended_by, assert_graceful_shutdown_order};
+use support::{
+    Program, SIGINT, Start, assert_ended_by, assert_graceful_shutdown_order,
+    assert_ignored_signal_stays_ignored,
+};
 
 fn assert_interrupted(status: std::process::ExitStatus) {
     assert_ended_by(status, SIGINT);
@@ -113,21 +116,7 @@ fn ctrl_c_during_the_main_futures_last_poll_still_ends_as_interrupted() {
 
 #[test]
 fn a_program_that_ignores_sigint_keeps_ignoring_it() {
-    // `trap '' INT` sets SIG_IGN, which `exec` keeps: as for a shell's background job.
-    let mut program = Start::new("signal_helper", &["ignored"])
-        .wrapper("sh", &["-c", "trap '' INT; exec \"$0\" \"$@\""])
-        .spawn();
-    program.expect_line("ready");
-    assert!(!program.catches(SIGINT), "no handler over SIG_IGN");
-    // An ignored signal is discarded when sent, so once kill returned it is gone.
-    program.interrupt();
-    program.send("the signal");
-    let (status, rest) = program.finish();
-    assert!(status.success(), "{status:?}");
-    assert_eq!(
-        rest,
-        ["ignored: still running after the signal", "run: returned"]
-    );
+    assert_ignored_signal_stays_ignored("INT", SIGINT, |_| {});
 }
 
 #[test]

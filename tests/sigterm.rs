@@ -5,7 +5,10 @@
 
 mod support;
 
-use support::{Program, SIGINT, SIGTERM, Start, assert_ended_by, assert_graceful_shutdown_order};
+use support::{
+    Program, SIGINT, SIGTERM, Start, assert_ended_by, assert_graceful_shutdown_order,
+    assert_ignored_signal_stays_ignored,
+};
 
 #[test]
 fn sigterm_runs_the_cleanup_and_ends_as_terminated() {
@@ -106,22 +109,9 @@ fn try_run_returns_terminated_and_the_runner_runs_again() {
 
 #[test]
 fn a_program_that_ignores_sigterm_keeps_ignoring_it() {
-    // `trap '' TERM` sets SIG_IGN, which `exec` keeps.
-    let mut program = Start::new("signal_helper", &["ignored"])
-        .wrapper("sh", &["-c", "trap '' TERM; exec \"$0\" \"$@\""])
-        .spawn();
-    program.expect_line("ready");
-    assert!(!program.catches(SIGTERM), "no handler over SIG_IGN");
-    assert!(program.catches(SIGINT), "SIGINT is still handled");
-    // An ignored signal is discarded when sent, so once kill returned it is gone.
-    program.terminate();
-    program.send("the signal");
-    let (status, rest) = program.finish();
-    assert!(status.success(), "{status:?}");
-    assert_eq!(
-        rest,
-        ["ignored: still running after the signal", "run: returned"]
-    );
+    assert_ignored_signal_stays_ignored("TERM", SIGTERM, |program| {
+        assert!(program.catches(SIGINT), "SIGINT is still handled");
+    });
 }
 
 #[test]

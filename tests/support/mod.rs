@@ -313,6 +313,29 @@ fn build_examples() {
 }
 
 /// Asserts that the child ended by `signal`'s default action.
+/// Runs `signal_helper ignored` with signal `name` (number `number`) set to `SIG_IGN` by a
+/// shell before `exec` (as for a shell's background job), checks that the runner installed
+/// no handler over it and that the signal, sent while `run` runs, is discarded; `also` runs
+/// once the program is ready, for what else the caller checks.
+pub fn assert_ignored_signal_stays_ignored(name: &str, number: i32, also: impl FnOnce(&Program)) {
+    let trap = format!("trap '' {name}; exec \"$0\" \"$@\"");
+    let mut program = Start::new("signal_helper", &["ignored"])
+        .wrapper("sh", &["-c", &trap])
+        .spawn();
+    program.expect_line("ready");
+    assert!(!program.catches(number), "no handler over SIG_IGN");
+    also(&program);
+    // An ignored signal is discarded when sent, so once kill returned it is gone.
+    program.signal(name);
+    program.send("the signal");
+    let (status, rest) = program.finish();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        rest,
+        ["ignored: still running after the signal", "run: returned"]
+    );
+}
+
 pub fn assert_ended_by(status: ExitStatus, signal: i32) {
     assert_eq!(
         status.signal(),
