@@ -522,3 +522,37 @@ fn group_children_appear_under_their_group() {
         drop(owner);
     });
 }
+
+#[test]
+fn a_main_future_that_never_returns_is_named_with_its_thread() {
+    const NAME: &str = "a_main_future_that_never_returns_is_named_with_its_thread";
+    if common::is_child() {
+        // The runner's thread is not numbered (it is the runner's own): its name comes from
+        // the handle the runner keeps.
+        std::thread::Builder::new()
+            .name("the-runners-thread".into())
+            .spawn(|| {
+                let mut runner = Runner::builder()
+                    .debug(true)
+                    .slow_poll_threshold(Duration::from_millis(50))
+                    .build();
+                runner.run(async { std::thread::sleep(Duration::from_millis(1500)) });
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        return;
+    }
+    let stderr = child_stderr(NAME);
+    assert!(
+        stderr.contains(
+            "poll still running: the main future has been in a single poll on thread \
+             the-runners-thread for "
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("it is the runner's own thread: nothing else on it can run meanwhile"),
+        "{stderr}"
+    );
+}

@@ -264,13 +264,6 @@ impl Runner {
         } else {
             signal::install(live.signals, state.debug, state)
         };
-        if state.debug {
-            // For the watchdog's reports: which thread is the runner's own.
-            let thread = crate::task_record::thread_number();
-            state
-                .runner_thread
-                .store(thread, std::sync::atomic::Ordering::Relaxed);
-        }
         let entered = thread_runner::enter(
             state.clone(),
             Some(live.executor.clone()),
@@ -518,7 +511,7 @@ impl<F: Future> Future for Main<'_, F> {
         let this = self.project();
         let started = this.state.main_record.as_ref().map(|record| {
             let now = Instant::now();
-            record.poll_started(now, None);
+            record.poll_started(now, crate::task_record::RUNNER_THREAD, None);
             now
         });
         // A poll that unwinds still ends in the record: the runner stays usable after a

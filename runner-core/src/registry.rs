@@ -9,7 +9,7 @@
 
 use std::future::Future;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
@@ -48,6 +48,10 @@ pub(crate) struct Registry {
     phase: AtomicU8,
     /// Tasks spawned and not yet dropped; counted only on a shared executor.
     live_tasks: AtomicUsize,
+    /// Whether an entry was ever made, set under the lock before the first one is. Until
+    /// then close and the task list have nothing to look at and skip the lock: most runners
+    /// of `#[runner::test]` never make one (a test's whole cost is a few such steps).
+    used: AtomicBool,
     entries: Mutex<Entries>,
     /// Signalled when a blocking job ends during close.
     jobs_done: Condvar,
@@ -111,6 +115,7 @@ impl Registry {
         Registry {
             phase: AtomicU8::new(Phase::Running as u8),
             live_tasks: AtomicUsize::new(0),
+            used: AtomicBool::new(false),
             entries: Mutex::new(Entries {
                 slab: Slab::new(),
                 next_id: 1,
@@ -142,6 +147,11 @@ impl Registry {
 
     fn entries(&self) -> MutexGuard<'_, Entries> {
         lock(&self.entries)
+    }
+
+    /// The entries, unless none was ever made (`SeqCst`: see `cancel_all`).
+    fn entries_if_used(&self) -> Option<MutexGuard<'_, Entries>> {
+        self.used.load(SeqCst).then(|| self.entries())
     }
 
     /// Counts a new task; panics when the runner is closed.
@@ -185,6 +195,10 @@ impl Registry {
             None => Instant::now(),
         };
         let mut entries = self.entries();
+        // Before the phase is read below: see `cancel_all`.
+        if !self.used.load(SeqCst) {
+            self.used.store(true, SeqCst);
+        }
         if kind == Kind::Job {
             // Checked under the lock: close reads the job count under it too.
             if self.phase() == Phase::Closed {
@@ -277,7 +291,8 @@ impl Registry {
     }
 
     pub(crate) fn awaiting_shutdown(&self) -> usize {
-        self.entries().awaiting_shutdown
+        self.entries_if_used()
+            .map_or(0, |entries| entries.awaiting_shutdown)
     }
 
     /// Completes once no task that asked for the shutdown signal is alive.
@@ -305,8 +320,13 @@ impl Registry {
     /// From now on every task is cancelled at its next poll: wakes those that gave a waker
     /// and returns the tasks still registered, for the report.
     pub(crate) fn cancel_all(&self) -> Vec<Label> {
-        let mut entries = self.entries();
+        // The phase is set before `used` is read, and `register` sets `used` before it reads
+        // the phase, all `SeqCst`: either the entry is seen here, or its task sees the phase
+        // and is woken at once.
         self.set_phase(Phase::Cancelling);
+        let Some(mut entries) = self.entries_if_used() else {
+            return Vec::new();
+        };
         let mut cancelled = Vec::new();
         let mut wakers = Vec::new();
         for (_, entry) in entries.slab.iter_mut() {
@@ -324,7 +344,9 @@ impl Registry {
 
     /// Waits for blocking jobs, at most `timeout`; false when some are still running then.
     pub(crate) fn wait_for_jobs(&self, timeout: Duration) -> bool {
-        let mut entries = self.entries();
+        let Some(mut entries) = self.entries_if_used() else {
+            return true;
+        };
         if entries.live_jobs == 0 {
             return true;
         }
@@ -356,8 +378,10 @@ impl Registry {
     /// The tasks and jobs registered now, as the task list shows them; `shutdown_given` says
     /// whether tasks that asked for the signal are cleaning up. `filter` picks the entries.
     pub(crate) fn list(&self, shutdown_given: bool, filter: ListFilter) -> Vec<TaskInfo> {
+        let Some(entries) = self.entries_if_used() else {
+            return Vec::new();
+        };
         let now = Instant::now();
-        let entries = self.entries();
         let id_of = |key: u32| entries.slab.get(key as usize).map(|entry| entry.id);
         entries
             .slab
@@ -437,7 +461,9 @@ impl Registry {
         &self,
         mut f: impl FnMut(&TaskRecord, Option<&Arc<str>>, &'static Location<'static>),
     ) {
-        let entries = self.entries();
+        let Some(entries) = self.entries_if_used() else {
+            return;
+        };
         for (_, entry) in entries.slab.iter() {
             if let Some(record) = entry.record.as_deref().and_then(HoldsRecord::record) {
                 f(record, entry.name.as_ref(), entry.location);

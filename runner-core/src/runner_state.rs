@@ -1,7 +1,7 @@
 //! What a runner's tasks, handles and threads share: its settings, its registry, its
 //! shutdown signal and its unobserved panics.
 
-use std::sync::atomic::{AtomicU16, AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -38,8 +38,8 @@ pub(crate) struct RunnerState {
     pub(crate) unhandled_panics: UnhandledPanics,
     /// Debug mode: the main future's record, for the watchdog.
     pub(crate) main_record: Option<TaskRecord>,
-    /// The runner's own thread (its `task_record::thread_number`), set by each `run`.
-    pub(crate) runner_thread: AtomicU32,
+    /// The runner's own thread: the one it was initialised on, as a `Runner` is not `Send`.
+    pub(crate) runner_thread: std::thread::Thread,
     /// The runner of a `#[runner::test]`: where its reports and task panics go.
     pub(crate) test: Option<Arc<TestRun>>,
 }
@@ -71,7 +71,7 @@ impl RunnerState {
             shutdown_signal: ShutdownSignal::new(),
             unhandled_panics: UnhandledPanics::new(settings.unhandled_panic),
             main_record: settings.debug.then(|| TaskRecord::new(Instant::now())),
-            runner_thread: AtomicU32::new(0),
+            runner_thread: std::thread::current(),
             test: settings.test,
         }
     }

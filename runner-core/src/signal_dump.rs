@@ -22,7 +22,7 @@ impl Dump for RunnerState {
             let _ = writeln!(
                 text,
                 "the main future: running on {} for {for_:.1?}",
-                thread_name(thread)
+                thread_name(thread, &self.runner_thread)
             );
         }
         let _ = write!(text, "{}", self.task_list());

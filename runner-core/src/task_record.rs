@@ -8,6 +8,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
 use std::task::Waker;
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use crate::guard::lock;
@@ -63,7 +64,8 @@ pub(crate) struct TaskRecord {
     activity: AtomicU8,
     /// When the current activity began, in nanoseconds since `spawned_at`.
     since: AtomicU64,
-    /// The thread polling the task, while it runs (see [`thread_number`]).
+    /// The thread polling the task, while it runs (see [`thread_number`] and
+    /// [`RUNNER_THREAD`]).
     thread: AtomicU32,
     polls: AtomicU64,
     busy_nanos: AtomicU64,
@@ -104,15 +106,16 @@ impl TaskRecord {
         u64::try_from(at.saturating_duration_since(self.spawned_at).as_nanos()).unwrap_or(u64::MAX)
     }
 
-    /// A poll starts at `at` on this thread; `executor_waker` is the waker the executor gave
-    /// (the main future, polled with its own waker, gives none).
-    pub(crate) fn poll_started(&self, at: Instant, executor_waker: Option<&Waker>) {
+    /// A poll starts at `at` on `thread` (this thread's [`thread_number`], or
+    /// [`RUNNER_THREAD`]); `executor_waker` is the waker the executor gave (the main future,
+    /// polled with its own waker, gives none).
+    pub(crate) fn poll_started(&self, at: Instant, thread: u32, executor_waker: Option<&Waker>) {
         POLL_STARTED.set(Some(at));
         if let Some(waker) = executor_waker {
             self.executor_waker.get_or_init(|| waker.clone());
         }
         self.awaited.store(0, Relaxed);
-        self.thread.store(thread_number(), Relaxed);
+        self.thread.store(thread, Relaxed);
         self.since.store(self.nanos_since_spawn(at), Relaxed);
         self.polls.fetch_add(1, Relaxed);
         self.activity.store(Activity::Running as u8, Relaxed);
@@ -168,7 +171,8 @@ impl TaskRecord {
         Reading {
             activity,
             for_: now.saturating_duration_since(self.spawned_at + since),
-            thread: (activity == Activity::Running).then(|| thread_name(self.thread.load(Relaxed))),
+            thread: (activity == Activity::Running)
+                .then(|| numbered_thread_name(self.thread.load(Relaxed))),
             polls: self.polls.load(Relaxed),
             busy: Duration::from_nanos(self.busy_nanos.load(Relaxed)),
             awaited: Awaited::decode(self.awaited.load(Relaxed)),
@@ -240,16 +244,27 @@ thread_local! {
     static THREAD_NUMBER: ThreadNumber = const { ThreadNumber(Cell::new(0)) };
 }
 
-/// This thread's number (never 0), given on first use; 0 while the thread is exiting.
+/// In a record, the thread of the record's runner: the main future is polled there, and
+/// the runner keeps that thread's handle (a runner stays on the thread it started on), so
+/// that a runner whose tasks all run there (every `#[runner::test]`) numbers no thread.
+pub(crate) const RUNNER_THREAD: u32 = u32::MAX;
+
+/// This thread's number (never 0 nor [`RUNNER_THREAD`]), given on first use; 0 while the
+/// thread is exiting.
 pub(crate) fn thread_number() -> u32 {
     THREAD_NUMBER
         .try_with(|number| {
             if number.0.get() == 0 {
                 // 32 bits keep a record small; after four billion threads the numbers wrap
-                // (skipping 0), and a name is wrong only if the thread that had the same
-                // number is still alive.
+                // (skipping 0 and RUNNER_THREAD), and a name is wrong only if the thread that
+                // had the same number is still alive.
                 static NEXT: AtomicU32 = AtomicU32::new(1);
-                let given = NEXT.fetch_add(1, Relaxed).max(1);
+                let given = loop {
+                    let next = NEXT.fetch_add(1, Relaxed);
+                    if next != 0 && next != RUNNER_THREAD {
+                        break next;
+                    }
+                };
                 lock(&THREADS).push((given, std::thread::current()));
                 number.0.set(given);
             }
@@ -258,12 +273,34 @@ pub(crate) fn thread_number() -> u32 {
         .unwrap_or(0)
 }
 
-pub(crate) fn thread_name(number: u32) -> String {
+/// The name of the thread with `number` in a record of the runner on `runner_thread`.
+pub(crate) fn thread_name(number: u32, runner_thread: &Thread) -> String {
+    if number == RUNNER_THREAD {
+        name_of(runner_thread)
+    } else {
+        numbered_thread_name(number)
+    }
+}
+
+/// Whether `number`, in a record of the runner on `runner_thread`, is that thread.
+pub(crate) fn is_runner_thread(number: u32, runner_thread: &Thread) -> bool {
+    number == RUNNER_THREAD
+        || lock(&THREADS)
+            .iter()
+            .any(|(n, thread)| *n == number && thread.id() == runner_thread.id())
+}
+
+/// The name of the thread with `number`, which is not [`RUNNER_THREAD`].
+fn numbered_thread_name(number: u32) -> String {
     match lock(&THREADS).iter().find(|(n, _)| *n == number) {
-        Some((_, thread)) => match thread.name() {
-            Some(name) => name.to_owned(),
-            None => format!("{:?}", thread.id()),
-        },
+        Some((_, thread)) => name_of(thread),
         None => format!("thread #{number}"),
+    }
+}
+
+fn name_of(thread: &Thread) -> String {
+    match thread.name() {
+        Some(name) => name.to_owned(),
+        None => format!("{:?}", thread.id()),
     }
 }

@@ -227,7 +227,7 @@ impl<F: Future> TaskWrapper<F> {
         let record_waker = this.link.as_ref().and_then(|link| {
             let record = link.record.as_ref()?;
             let now = Instant::now();
-            record.poll_started(now, Some(cx.waker()));
+            record.poll_started(now, crate::task_record::thread_number(), Some(cx.waker()));
             Some((now, Waker::from(link.clone())))
         });
         let started = record_waker.as_ref().map(|(now, _)| *now);

@@ -25,6 +25,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::ThreadId;
@@ -154,6 +155,10 @@ pub(crate) struct TestRun {
     pending: Mutex<Vec<String>>,
     /// The unobserved panics of the test's tasks: (report, panic message).
     panics: Mutex<Vec<(String, String)>>,
+    /// Set under the lock after a push to `pending` or `panics`: most tests have nothing
+    /// in either, and their printers and verdict do not take the locks.
+    has_pending: AtomicBool,
+    has_panics: AtomicBool,
 }
 
 impl TestRun {
@@ -166,6 +171,8 @@ impl TestRun {
             runner_thread: OnceLock::new(),
             pending: Mutex::new(Vec::new()),
             panics: Mutex::new(Vec::new()),
+            has_pending: AtomicBool::new(false),
+            has_panics: AtomicBool::new(false),
         }
     }
 
@@ -179,6 +186,7 @@ impl TestRun {
         if self.collect_panics {
             let message = crate::payload::panic_message(payload).to_owned();
             lock(&self.panics).push((report.to_owned(), message));
+            self.has_panics.store(true, SeqCst);
         }
     }
 
@@ -190,7 +198,9 @@ impl TestRun {
             self.flush();
             eprint!("{line}");
         } else {
-            lock(&self.pending).push(line);
+            let mut pending = lock(&self.pending);
+            pending.push(line);
+            self.has_pending.store(true, SeqCst);
         }
     }
 
@@ -200,12 +210,12 @@ impl TestRun {
     }
 
     /// Prints the reports waiting in the queue; called on a thread that carries the capture.
+    /// A report queued after the flag is read waits for the next flush.
     fn flush(&self) {
-        let pending = std::mem::take(&mut *lock(&self.pending));
-        // Most tests have nothing waiting: no iterator to make and drop, in a debug build.
-        if pending.is_empty() {
+        if !self.has_pending.swap(false, SeqCst) {
             return;
         }
+        let pending = std::mem::take(&mut *lock(&self.pending));
         for line in pending {
             eprint!("{line}");
         }
@@ -217,6 +227,9 @@ impl TestRun {
 
     /// The panics collected so far, taken: the verdict reads them once.
     fn take_panics(&self) -> Vec<(String, String)> {
+        if !self.has_panics.swap(false, SeqCst) {
+            return Vec::new();
+        }
         std::mem::take(&mut *lock(&self.panics))
     }
 }

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::task::{Poll, Waker};
 
 use crate::debug;
@@ -43,7 +44,10 @@ pub enum UnhandledPanic {
 pub(crate) struct UnhandledPanics {
     pub(crate) policy: UnhandledPanic,
     fatal: Mutex<Fatal>,
-    held: Mutex<Option<Vec<String>>>,
+    /// Step 3 of close is running: reports wait in `held`. Read without the lock first, so
+    /// that a runner that never reports takes it once, in step 4.
+    holding: AtomicBool,
+    held: Mutex<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -57,7 +61,8 @@ impl UnhandledPanics {
         UnhandledPanics {
             policy,
             fatal: Mutex::default(),
-            held: Mutex::new(None),
+            holding: AtomicBool::new(false),
+            held: Mutex::new(Vec::new()),
         }
     }
 
@@ -102,24 +107,33 @@ impl UnhandledPanics {
 
     /// Gives a report now, or holds it for step 4 of close while step 3 runs.
     pub(crate) fn report(&self, text: String) {
-        let mut held = lock(&self.held);
-        match &mut *held {
-            Some(reports) => reports.push(text),
-            None => {
-                drop(held);
-                debug::report(format_args!("{text}"));
+        if self.holding.load(SeqCst) {
+            let mut held = lock(&self.held);
+            // Read again under the lock, which step 4 clears it under.
+            if self.holding.load(SeqCst) {
+                held.push(text);
+                return;
             }
         }
+        debug::report(format_args!("{text}"));
     }
 
     /// Step 3 of close starts: reports wait for step 4.
     pub(crate) fn hold_reports(&self) {
-        lock(&self.held).get_or_insert_with(Vec::new);
+        self.holding.store(true, SeqCst);
     }
 
     /// Step 4 of close: the reports held during step 3, in the order they came.
     pub(crate) fn give_held_reports(&self) {
-        let held = lock(&self.held).take().unwrap_or_default();
+        let held = {
+            let mut held = lock(&self.held);
+            self.holding.store(false, SeqCst);
+            std::mem::take(&mut *held)
+        };
+        // Most runners have none: no iterator to make and drop, in a debug build.
+        if held.is_empty() {
+            return;
+        }
         for text in held {
             debug::report(format_args!("{text}"));
         }

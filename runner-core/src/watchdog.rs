@@ -14,7 +14,7 @@ use crate::debug;
 use crate::guard::lock;
 use crate::runner_state::RunnerState;
 use crate::task_list::Label;
-use crate::task_record::{TaskRecord, thread_name};
+use crate::task_record::{TaskRecord, is_runner_thread, thread_name};
 
 /// A poll is reported as hung once it has run this many slow-poll thresholds.
 pub(crate) const HUNG_POLL_FACTOR: u32 = 10;
@@ -60,8 +60,27 @@ pub(crate) fn watch(state: &Arc<RunnerState>) {
 
 /// The period `state` asks for.
 fn period_for(state: &RunnerState) -> Duration {
-    (hung_poll_limit(state) / 5).clamp(PERIOD_BOUNDS.0, PERIOD_BOUNDS.1)
+    period_for_threshold(state.slow_poll_threshold)
 }
+
+/// The period a runner with this slow-poll threshold asks for.
+fn period_for_threshold(threshold: Duration) -> Duration {
+    // The default threshold (100 ms) and any longer one ask for the longest period: one
+    // comparison for every `#[runner::test]`, instead of the arithmetic of a debug build.
+    if threshold >= LONGEST_PERIOD_FROM {
+        return PERIOD_BOUNDS.1;
+    }
+    computed_period(threshold)
+}
+
+fn computed_period(threshold: Duration) -> Duration {
+    (threshold.saturating_mul(HUNG_POLL_FACTOR) / 5).clamp(PERIOD_BOUNDS.0, PERIOD_BOUNDS.1)
+}
+
+/// The slow-poll threshold from which the period is the longest: its hung-poll limit is
+/// five longest periods.
+const LONGEST_PERIOD_FROM: Duration =
+    Duration::from_nanos(PERIOD_BOUNDS.1.as_nanos() as u64 * 5 / HUNG_POLL_FACTOR as u64);
 
 fn run() {
     let mut period = PERIOD_BOUNDS.1;
@@ -114,13 +133,12 @@ fn look_at(state: &RunnerState, now: Instant) {
     state.registry.for_each_record(|record, name, location| {
         check(record, &|| Some(Label::new(name.cloned(), location)))
     });
-    let runner_thread = state.runner_thread.load(Relaxed);
     for (what, for_, thread) in hung {
         let what = match what {
             Some(label) => format!("the {label}"),
             None => "the main future".to_owned(),
         };
-        let alone = if thread == runner_thread {
+        let alone = if is_runner_thread(thread, &state.runner_thread) {
             "; it is the runner's own thread: nothing else on it can run meanwhile"
         } else {
             ""
@@ -131,8 +149,33 @@ fn look_at(state: &RunnerState, now: Instant) {
                 "poll still running: {what} has been in a single poll on thread {} for {for_:.1?} \
              (over {HUNG_POLL_FACTOR}x the slow-poll threshold){alone}; a blocking call, a lock \
              or a nested block_on inside a poll freezes its thread",
-                thread_name(thread)
+                thread_name(thread, &state.runner_thread)
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shortcut_to_the_longest_period_gives_what_the_arithmetic_gives() {
+        let around = [
+            LONGEST_PERIOD_FROM - Duration::from_nanos(1),
+            LONGEST_PERIOD_FROM,
+            LONGEST_PERIOD_FROM * 2,
+            Duration::from_millis(1),
+            Duration::from_millis(30),
+            Duration::MAX,
+        ];
+        for threshold in around {
+            assert_eq!(
+                period_for_threshold(threshold),
+                computed_period(threshold),
+                "{threshold:?}"
+            );
+        }
+        assert!(computed_period(LONGEST_PERIOD_FROM - Duration::from_millis(1)) < PERIOD_BOUNDS.1);
     }
 }
