@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
 use std::task::{Poll, Waker};
 
 use crate::debug;
@@ -44,9 +44,9 @@ pub enum UnhandledPanic {
 pub(crate) struct UnhandledPanics {
     pub(crate) policy: UnhandledPanic,
     fatal: Mutex<Fatal>,
-    /// Step 3 of close is running: reports wait in `held`. Read without the lock first, so
-    /// that a runner that never reports takes it once, in step 4.
-    holding: AtomicBool,
+    /// Whether step 3 of close is running, and whether a report waits in `held`: read
+    /// without the lock first, so that a runner that never reports takes no lock for it.
+    holding: AtomicU8,
     held: Mutex<Vec<String>>,
 }
 
@@ -61,7 +61,7 @@ impl UnhandledPanics {
         UnhandledPanics {
             policy,
             fatal: Mutex::default(),
-            holding: AtomicBool::new(false),
+            holding: AtomicU8::new(NOT_HOLDING),
             held: Mutex::new(Vec::new()),
         }
     }
@@ -107,10 +107,14 @@ impl UnhandledPanics {
 
     /// Gives a report now, or holds it for step 4 of close while step 3 runs.
     pub(crate) fn report(&self, text: String) {
-        if self.holding.load(SeqCst) {
+        if self.holding.load(SeqCst) != NOT_HOLDING {
             let mut held = lock(&self.held);
-            // Read again under the lock, which step 4 clears it under.
-            if self.holding.load(SeqCst) {
+            // Marked under the lock: step 4 takes the lock whenever it finds the mark, so
+            // it waits for this push; or it cleared `holding` first, and the report goes now.
+            let marked = self.holding.fetch_update(SeqCst, SeqCst, |holding| {
+                (holding != NOT_HOLDING).then_some(HOLDING_SOME)
+            });
+            if marked.is_ok() {
                 held.push(text);
                 return;
             }
@@ -120,25 +124,25 @@ impl UnhandledPanics {
 
     /// Step 3 of close starts: reports wait for step 4.
     pub(crate) fn hold_reports(&self) {
-        self.holding.store(true, SeqCst);
+        self.holding.store(HOLDING, SeqCst);
     }
 
     /// Step 4 of close: the reports held during step 3, in the order they came.
     pub(crate) fn give_held_reports(&self) {
-        let held = {
-            let mut held = lock(&self.held);
-            self.holding.store(false, SeqCst);
-            std::mem::take(&mut *held)
-        };
-        // Most runners have none: no iterator to make and drop, in a debug build.
-        if held.is_empty() {
+        if self.holding.swap(NOT_HOLDING, SeqCst) != HOLDING_SOME {
             return;
         }
+        let held = std::mem::take(&mut *lock(&self.held));
         for text in held {
             debug::report(format_args!("{text}"));
         }
     }
 }
+
+/// The states of `UnhandledPanics::holding`.
+const NOT_HOLDING: u8 = 0;
+const HOLDING: u8 = 1;
+const HOLDING_SOME: u8 = 2;
 
 /// The report of a panic nobody awaited.
 pub(crate) fn unobserved_panic_text(label: &Label, payload: &(dyn std::any::Any + Send)) -> String {
