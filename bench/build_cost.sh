@@ -8,7 +8,8 @@
 #
 # Prints lines that bench/report.py reads:
 #   hello <system> <debug build CPU s> <release build CPU s> <stripped release bytes> <crates compiled>
-#   pertest <system> <wall s> <CPU s>     (median of 21 runs of the 500-test binary)
+#   pertest <system> <wall s> <CPU s>     (median of 21 runs of the 500-test binary, the
+#                                          systems' runs interleaved)
 #   slowest <system> <crate>:<s> ...      (the slowest crates of the debug build)
 #
 # Usage: bench/build_cost.sh [system ...]   (default: std runner tokio smol async-std; std is
@@ -112,14 +113,23 @@ PY
     size=$(stat -c %s "$work/hello-stripped")
     echo "hello $system $debug_cpu $release_cpu $size $crates"
 
-    # The test binary, built on top of the debug build (not timed), then run $RUNS times.
+    # The test binary, built on top of the debug build (not timed); run below.
     CARGO_TARGET_DIR="$work/target-$system-debug" nice cargo test --no-run -q --test t 2> "$work/out"
-    bin=$(find "$work/target-$system-debug/debug/deps" -maxdepth 1 -type f -executable -name 't-*' | head -n1)
-    : > "$work/walls"; : > "$work/cpus"
-    for _ in $(seq 1 $RUNS); do
-        read -r wall cpu < <(timed "$bin" -q)
-        echo "$wall" >> "$work/walls"; echo "$cpu" >> "$work/cpus"
-    done
-    echo "pertest $system $(median < "$work/walls") $(median < "$work/cpus")"
+    find "$work/target-$system-debug/debug/deps" -maxdepth 1 -type f -executable -name 't-*' \
+        | head -n1 > "$work/bin-$system"
     cd "$repo"
+done
+
+# The test binaries, run $RUNS times round-robin (one run of each system per round), so that
+# a burst of load from something else on the machine lands on every system alike; the
+# per-test differences are a few microseconds, within the spread of runs taken one system
+# after another.
+for _ in $(seq 1 $RUNS); do
+    for system in "${systems[@]}"; do
+        read -r wall cpu < <(timed "$(cat "$work/bin-$system")" -q)
+        echo "$wall" >> "$work/walls-$system"; echo "$cpu" >> "$work/cpus-$system"
+    done
+done
+for system in "${systems[@]}"; do
+    echo "pertest $system $(median < "$work/walls-$system") $(median < "$work/cpus-$system")"
 done

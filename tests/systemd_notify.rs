@@ -68,7 +68,12 @@ impl Systemd {
     }
 
     fn start(&self, watchdog_usec: u64, watchdog_pid: Option<&str>) -> Program {
-        let mut start = Start::new("signal_helper", &["systemd"])
+        self.start_mode("systemd", watchdog_usec, watchdog_pid)
+    }
+
+    fn start_mode(&self, mode: &str, watchdog_usec: u64, watchdog_pid: Option<&str>) -> Program {
+        let args = [mode];
+        let mut start = Start::new("signal_helper", &args)
             .env("NOTIFY_SOCKET", self.path.to_string_lossy().into_owned())
             .env("WATCHDOG_USEC", watchdog_usec.to_string());
         if let Some(pid) = watchdog_pid {
@@ -145,6 +150,20 @@ fn a_main_future_that_returns_sends_stopping_once() {
     // Long enough for several pings, were they sent.
     std::thread::sleep(Duration::from_millis(300));
     program.send("quit");
+    let (status, rest) = program.finish();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(rest, ["run: returned"]);
+    assert_eq!(
+        systemd.rest(Duration::from_millis(100)),
+        ["READY=1", "STOPPING=1"]
+    );
+}
+
+#[test]
+fn a_runner_where_only_the_main_future_ran_sends_stopping_too() {
+    let systemd = Systemd::listen("idle");
+    let mut program = systemd.start_mode("systemd_idle", 100_000, Some("1"));
+    program.expect_line("ready: sent true");
     let (status, rest) = program.finish();
     assert!(status.success(), "{status:?}");
     assert_eq!(rest, ["run: returned"]);

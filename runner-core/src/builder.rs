@@ -315,9 +315,14 @@ impl Builder {
         Runner::from_builder(self)
     }
 
-    /// Makes the runner of a `#[runner::test]`: its reports, panics and close belong to `test`.
-    pub(crate) fn for_test(mut self, test: Arc<TestRun>) -> Self {
+    /// Makes the runner of a `#[runner::test]`: its reports, panics and close belong to
+    /// `test`; it handles no signal (libtest's process is not the test's) and applies
+    /// `policy` to unobserved panics. One step, not three: each builder step moves the
+    /// builder, which a debug build copies, for each test.
+    pub(crate) fn for_test(mut self, test: Arc<TestRun>, policy: UnhandledPanic) -> Self {
         self.test = Some(test);
+        self.signals = crate::signal::Signals::NONE;
+        self.unhandled_panic = policy;
         self
     }
 }

@@ -11,25 +11,26 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskCx, Poll, Wake, Waker};
 
 use async_executor::{Executor, LocalExecutor};
-
-use crate::guard::lock;
+use atomic_waker::AtomicWaker;
 
 /// Whether a task was ever spawned, and the runner's thread waiting for the first one.
 pub(crate) struct FirstSpawn {
     spawned: AtomicBool,
-    waiting: Mutex<Option<Waker>>,
+    /// The runner thread's waker; a slot without a lock, as every wait of a runner that
+    /// never spawns (most `#[runner::test]`s) stores it.
+    waiting: AtomicWaker,
 }
 
 impl FirstSpawn {
     pub(crate) fn new() -> Self {
         FirstSpawn {
             spawned: AtomicBool::new(false),
-            waiting: Mutex::new(None),
+            waiting: AtomicWaker::new(),
         }
     }
 
@@ -42,12 +43,8 @@ impl FirstSpawn {
 
     #[cold]
     fn first(&self) {
-        let mut waiting = lock(&self.waiting);
         self.spawned.store(true, Ordering::Release);
-        if let Some(waker) = waiting.take() {
-            drop(waiting);
-            waker.wake();
-        }
+        self.waiting.wake();
     }
 
     pub(crate) fn happened(&self) -> bool {
@@ -59,15 +56,9 @@ impl FirstSpawn {
         if self.happened() {
             return true;
         }
-        let mut waiting = lock(&self.waiting);
-        if self.happened() {
-            return true;
-        }
-        match &mut *waiting {
-            Some(stored) if stored.will_wake(waker) => {}
-            stored => *stored = Some(waker.clone()),
-        }
-        false
+        // Registered, then read again: a spawn in between finds the waker.
+        self.waiting.register(waker);
+        self.happened()
     }
 }
 
@@ -111,6 +102,11 @@ impl LocalSide {
             _ => Some(waker.clone()),
         });
         false
+    }
+
+    /// Whether a local task was ever spawned.
+    pub(crate) fn is_used(&self) -> bool {
+        self.used.get()
     }
 
     /// Runs one queued local task, if any; false when there was none.

@@ -17,13 +17,13 @@ use crate::context::{self, Context};
 use crate::debug;
 use crate::drive;
 use crate::error::{self, RunError};
-use crate::guard::OnDrop;
 use crate::handle::Handle;
 use crate::live::Live;
 use crate::notify;
 use crate::runner_state::RunnerState;
 use crate::shutdown;
 use crate::signal::{self, Signal};
+use crate::task_record::{RUNNER_THREAD, TaskRecord};
 use crate::thread_bound::ThreadBound;
 use crate::thread_runner;
 use crate::trie::Map;
@@ -281,25 +281,29 @@ impl Runner {
             },
             state,
         };
-        let signalled = async {
-            match &signals {
-                Some(guard) => guard.received().await,
-                None => future::pending().await,
-            }
+        // What ends a run before its future does: the payload of a task whose panic shuts
+        // the runner down, or a signal; systemd's watchdog pings meanwhile, only while this
+        // thread drives the runner (see `notify`). Made at its first poll: the main future
+        // wins a tie, and a run that ends at the main future's first poll (a trivial
+        // `#[runner::test]`) never makes it.
+        let interrupted = async {
+            let fatal = async { Ok(state.unhandled_panics.fatal().await) };
+            let signalled = async {
+                match &signals {
+                    Some(guard) => Err(guard.received().await),
+                    None => future::pending().await,
+                }
+            };
+            let pings = async { match notify::watchdog().await {} };
+            future::or(fatal, future::or(signalled, pings)).await
         };
-        // systemd's watchdog: pings only while this thread drives the runner (see `notify`).
-        let signalled = future::or(signalled, async { match notify::watchdog().await {} });
-        // The main future wins a tie. Whichever ends first, the others (the main future
-        // included) are dropped at the end of this block, so on the runner's thread, runner
-        // entered. Pinned here and handed on by reference: see `drive::block_on`.
+        // Whichever ends first, the others (the main future included) are dropped at the
+        // end of this block, so on the runner's thread, runner entered. Pinned here and
+        // handed on by reference: see `drive::block_on`.
         let ended = {
-            let until = std::pin::pin!(future::or(
-                async { Ok(main.await) },
-                future::or(
-                    async { Err(Ok(state.unhandled_panics.fatal().await)) },
-                    async { Err(Err(signalled.await)) },
-                ),
-            ));
+            let until = std::pin::pin!(future::or(async { Ok(main.await) }, async {
+                Err(interrupted.await)
+            }));
             drive::block_on(live.executors(), until)
         };
         // A handled signal that arrived while the main future finished (it wins a tie) still
@@ -370,6 +374,14 @@ impl Runner {
                 state: live.state.clone(),
             },
             None => error::fail(RunError::Closed),
+        }
+    }
+
+    /// The state of the initialised runner; `None` before initialisation and once closed.
+    pub(crate) fn live_state(&self) -> Option<&RunnerState> {
+        match &self.state {
+            State::Initialised(live) => Some(&live.state),
+            _ => None,
         }
     }
 
@@ -509,21 +521,7 @@ impl<F: Future> Future for Main<'_, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let started = this.state.main_record.as_ref().map(|record| {
-            let now = Instant::now();
-            record.poll_started(now, crate::task_record::RUNNER_THREAD, None);
-            now
-        });
-        // A poll that unwinds still ends in the record: the runner stays usable after a
-        // panic of its main future, and the watchdog must not see a poll still running.
-        let ended = std::cell::Cell::new(false);
-        let _unwinding = OnDrop::new(|| {
-            if let (false, Some(started), Some(record)) =
-                (ended.get(), started, &this.state.main_record)
-            {
-                record.poll_ended(started);
-            }
-        });
+        let timed = this.state.main_record.as_ref().map(TimedPoll::start);
         let mut future = this.future;
         let polled = this.context.run(|| {
             let polled = match future.as_mut().as_pin_mut() {
@@ -536,14 +534,48 @@ impl<F: Future> Future for Main<'_, F> {
             }
             polled
         });
-        ended.set(true);
-        if let (Some(started), Some(record)) = (started, &this.state.main_record) {
-            let took = record.poll_ended(started);
+        if let Some(timed) = timed {
+            let took = timed.end();
             if took > this.state.slow_poll_threshold {
                 debug::report_slow_poll(&"the main future", took, this.state.slow_poll_threshold);
             }
         }
         polled
+    }
+}
+
+/// A poll of the main future in debug mode, noted in its record. A poll that unwinds still
+/// ends in the record (when this drops): the runner stays usable after a panic of its main
+/// future, and the watchdog must not see a poll still running.
+struct TimedPoll<'a> {
+    record: &'a TaskRecord,
+    started: Instant,
+    ended: bool,
+}
+
+impl<'a> TimedPoll<'a> {
+    fn start(record: &'a TaskRecord) -> Self {
+        let started = Instant::now();
+        record.poll_started(started, RUNNER_THREAD, None);
+        TimedPoll {
+            record,
+            started,
+            ended: false,
+        }
+    }
+
+    /// Ends the poll; returns how long it took.
+    fn end(mut self) -> std::time::Duration {
+        self.ended = true;
+        self.record.poll_ended(self.started)
+    }
+}
+
+impl Drop for TimedPoll<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.record.poll_ended(self.started);
+        }
     }
 }
 

@@ -149,6 +149,11 @@ impl Registry {
         lock(&self.entries)
     }
 
+    /// Whether an entry was ever made.
+    pub(crate) fn is_used(&self) -> bool {
+        self.used.load(SeqCst)
+    }
+
     /// The entries, unless none was ever made (`SeqCst`: see `cancel_all`).
     fn entries_if_used(&self) -> Option<MutexGuard<'_, Entries>> {
         self.used.load(SeqCst).then(|| self.entries())

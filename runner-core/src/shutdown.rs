@@ -42,6 +42,27 @@ pub(crate) fn close(live: Live) -> Option<TaskList> {
         #[cfg(feature = "tokio")]
         tokio,
     } = live;
+    // A runner where nothing ever ran (no task spawned, no blocking job, no task that asked
+    // for the signal; most `#[runner::test]`s) has nothing to grant a grace to, cancel,
+    // report or wait for, and none of its code runs during close: it gives the signal and
+    // is released, without entering it. A `Handle::spawn` racing this close is dropped
+    // with the executor, outside the runner.
+    #[cfg(feature = "tokio")]
+    let has_tokio = tokio.is_some();
+    #[cfg(not(feature = "tokio"))]
+    let has_tokio = false;
+    if !state.first_spawn.happened() && !local.is_used() && !state.registry.is_used() && !has_tokio
+    {
+        signal(&state);
+        workers.stop_and_join();
+        if !state.executor_is_shared {
+            drop(local);
+            drop_sole_owner(executor);
+        }
+        state.registry.set_phase(Phase::Closed);
+        drop(context);
+        return None;
+    }
     let deadline = state.test.as_ref().and_then(|test| test.deadline());
     let shutdown_grace = until(shutdown_grace, deadline);
     let mut gave_up: Option<TaskList> = None;
@@ -61,9 +82,7 @@ pub(crate) fn close(live: Live) -> Option<TaskList> {
 
     // 1. Signal: every `shutdown_requested()` completes; systemd hears STOPPING=1 when this
     //    runner told it READY=1.
-    state.registry.set_phase(Phase::ShuttingDown);
-    state.shutdown_signal.give();
-    crate::notify::shutdown_started(&state);
+    signal(&state);
 
     // 2. Grace: the executor (timers and I/O included) keeps running until each task that
     //    awaited the signal has finished, or the grace period is over. Tasks that never
@@ -71,9 +90,11 @@ pub(crate) fn close(live: Live) -> Option<TaskList> {
     //    the tasks already queued get a poll first (within a bound, for tasks that
     //    reschedule themselves for ever), so that those that ask are seen.
     let spawned = state.first_spawn.happened();
-    for _ in 0..COURTESY_POLLS {
-        if !(local.try_tick() || (spawned && executor.try_tick())) {
-            break;
+    if spawned || local.is_used() {
+        for _ in 0..COURTESY_POLLS {
+            if !(local.try_tick() || (spawned && executor.try_tick())) {
+                break;
+            }
         }
     }
     if state.registry.awaiting_shutdown() > 0 {
@@ -184,6 +205,13 @@ pub(crate) fn close(live: Live) -> Option<TaskList> {
     drop(kept);
     drop(context);
     gave_up
+}
+
+/// Step 1 of close.
+fn signal(state: &RunnerState) {
+    state.registry.set_phase(Phase::ShuttingDown);
+    state.shutdown_signal.give();
+    crate::notify::shutdown_started(state);
 }
 
 /// `wait`, cut short so that it ends by `deadline`, if there is one.

@@ -343,11 +343,7 @@ fn run_on_this_thread<T>(
         TaskPanics::Report => UnhandledPanic::Report,
         TaskPanics::Ignore => UnhandledPanic::Ignore,
     };
-    let mut runner: Runner = builder
-        .handle_signals([])
-        .unhandled_panic(policy)
-        .for_test(test.clone())
-        .build();
+    let mut runner: Runner = builder.for_test(test.clone(), policy).build();
     let deadline = test.deadline;
     let run = async move {
         let body = make();
@@ -372,8 +368,8 @@ fn run_on_this_thread<T>(
         // runner in between, and there the list's making is not at the bottom of the
         // runner's stack (see `drive::block_on` for why the stack's depth matters).
         Ok((Some(output), None)) => {
-            let leftovers = if options.leftovers != Leftovers::Allow && !runner.is_closed() {
-                leftovers_of(&runner.handle().state)
+            let leftovers = if options.leftovers != Leftovers::Allow {
+                runner.live_state().and_then(leftovers_of)
             } else {
                 None
             };
@@ -402,6 +398,10 @@ fn run_on_this_thread<T>(
 /// The tasks and blocking jobs of the runner of `state`, but those that awaited
 /// `shutdown_requested()`: they said how they end, and close's grace is for them.
 fn leftovers_of(state: &RunnerState) -> Option<TaskList> {
+    // Tasks and jobs are listed from the registry: nothing there, nothing to list.
+    if !state.registry.is_used() {
+        return None;
+    }
     let all = state.task_list();
     if all.is_empty() {
         return None;

@@ -2,8 +2,10 @@
 
 use std::future::Future;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
-use std::task::{Poll, Waker};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::SeqCst};
+use std::task::Poll;
+
+use atomic_waker::AtomicWaker;
 
 use crate::debug;
 use crate::guard::lock;
@@ -43,24 +45,26 @@ pub enum UnhandledPanic {
 /// the reports held while close cancels tasks (step 3), to be given in step 4.
 pub(crate) struct UnhandledPanics {
     pub(crate) policy: UnhandledPanic,
-    fatal: Mutex<Fatal>,
+    /// `ShutdownRunner`: the payload of the panic that shuts the runner down.
+    fatal: Mutex<Option<Payload>>,
+    /// Whether `fatal` holds a payload: every wake-up of the runner's thread polls
+    /// [`fatal`](UnhandledPanics::fatal), which then takes no lock.
+    has_fatal: AtomicBool,
+    /// The runner thread's waker, for the payload.
+    fatal_waker: AtomicWaker,
     /// Whether step 3 of close is running, and whether a report waits in `held`: read
     /// without the lock first, so that a runner that never reports takes no lock for it.
     holding: AtomicU8,
     held: Mutex<Vec<String>>,
 }
 
-#[derive(Default)]
-struct Fatal {
-    payload: Option<Payload>,
-    waker: Option<Waker>,
-}
-
 impl UnhandledPanics {
     pub(crate) fn new(policy: UnhandledPanic) -> Self {
         UnhandledPanics {
             policy,
-            fatal: Mutex::default(),
+            fatal: Mutex::new(None),
+            has_fatal: AtomicBool::new(false),
+            fatal_waker: AtomicWaker::new(),
             holding: AtomicU8::new(NOT_HOLDING),
             held: Mutex::new(Vec::new()),
         }
@@ -73,11 +77,11 @@ impl UnhandledPanics {
             UnhandledPanic::Ignore => {}
             UnhandledPanic::ShutdownRunner if running => {
                 let mut fatal = lock(&self.fatal);
-                if fatal.payload.is_none() {
-                    fatal.payload = Some(payload);
-                    if let Some(waker) = fatal.waker.take() {
-                        waker.wake();
-                    }
+                if fatal.is_none() {
+                    *fatal = Some(payload);
+                    self.has_fatal.store(true, SeqCst);
+                    drop(fatal);
+                    self.fatal_waker.wake();
                     return;
                 }
                 drop(fatal);
@@ -91,16 +95,19 @@ impl UnhandledPanics {
     pub(crate) fn fatal(&self) -> impl Future<Output = Payload> + '_ {
         std::future::poll_fn(move |cx| {
             if self.policy != UnhandledPanic::ShutdownRunner {
-                // Never completes under the other policies: no lock on the hot path.
+                // Never completes under the other policies.
+                return Poll::Pending;
+            }
+            // Registered, then read: a payload stored in between finds the waker.
+            self.fatal_waker.register(cx.waker());
+            if !self.has_fatal.load(SeqCst) {
                 return Poll::Pending;
             }
             let mut fatal = lock(&self.fatal);
-            match fatal.payload.take() {
+            self.has_fatal.store(false, SeqCst);
+            match fatal.take() {
                 Some(payload) => Poll::Ready(payload),
-                None => {
-                    fatal.waker = Some(cx.waker().clone());
-                    Poll::Pending
-                }
+                None => Poll::Pending,
             }
         })
     }

@@ -137,6 +137,16 @@ fn main() {
         }
         // systemd: READY=1, then commands from stdin (see tests/systemd_notify.rs).
         "systemd" => systemd(),
+        // systemd, from a runner where nothing but the main future ever runs: no task, no
+        // blocking job (its close is the short one).
+        "systemd_idle" => {
+            runner::run(async {
+                let sent = runner::notify_ready().expect("notify systemd");
+                say(&format!("ready: sent {sent}"));
+                runner::time::sleep(Duration::from_millis(100)).await;
+            });
+            println!("run: returned");
+        }
         // A task whose cleanup never ends: close waits for it for the grace period given
         // (milliseconds), in debug mode or not.
         "stuck_cleanup" => {
