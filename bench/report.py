@@ -213,7 +213,7 @@ def verdict(value, limit):
     return "met" if value <= limit else "**missed**"
 
 
-def readme_table(m, mem, hello):
+def readme_table(m, mem, hello, tests):
     """The headline table of README.md's Performance section, between its markers."""
     g = m.get
     at = "100000"
@@ -259,6 +259,13 @@ def readme_table(m, mem, hello):
     c1, c10k = g(("context", "current", "1")), g(("context", "current", "10000"))
     if c1 and c10k:
         rows.append(["`Context::current()` with 1 / 10,000 variables set", f"{fmt_ns(c1)} / {fmt_ns(c10k)}", "—", "—"])
+    if tests and all(k in tests for k in ("runner", "smol", "tokio")):
+        wall = {k: float(v[0]) for k, v in tests.items()}
+        ms = lambda k: f"{wall[k] * 1000:.0f} ms"  # noqa: E731
+        rows.append(["500 trivial async tests, whole test binary, wall",
+                     cell(ms("runner"), (wall["runner"] / wall["smol"], "smol"),
+                          (wall["runner"] / wall["tokio"], "tokio")),
+                     f'{ms("smol")} (`#[test]` + `block_on`)', ms("tokio")])
     if hello:
         rows.append(["hello world, clean debug build, CPU", f'{float(hello["runner"][0]):.1f} s',
                      f'{float(hello["smol"][0]):.1f} s', f'{float(hello["tokio"][0]):.1f} s (rt + macros)'])
@@ -397,7 +404,7 @@ def main():
     if tests:
         floor = tests.get("std", ["0", "0"])
         md += ["### Per-test overhead: a test binary of 500 trivial async tests, whole process", "",
-               "Median of 21 runs of the test binary (libtest, 2 threads). `std` is the floor: 500 "
+               "Median of 21 runs of the test binary (libtest, 2 threads), the systems' runs interleaved. `std` is the floor: 500 "
                "plain synchronous `#[test]`s; the last two columns are the cost above it, per test.", "",
                table(["tests written with", "wall", "CPU (user+sys)", "wall µs per test above std", "CPU µs per test above std"],
                      [[k, f"{float(v[0]) * 1e3:.0f} ms", f"{float(v[1]) * 1e3:.0f} ms",
@@ -454,7 +461,7 @@ def main():
         target("hello world clean debug build (CPU) vs tokio (rt + macros)", r(cpu.get("runner"), cpu.get("tokio")), 1.0, "the mark to beat")
     md = ["### Targets", "", table(["target", "measured", "target", "verdict", "from"], rows), ""] + md
 
-    readme_table(m, mem, hello)
+    readme_table(m, mem, hello, tests)
 
     path = os.path.join(ROOT, "BENCHMARKS.md")
     with open(path) as f:
