@@ -150,13 +150,7 @@ fn a_main_future_that_returns_sends_stopping_once() {
     // Long enough for several pings, were they sent.
     std::thread::sleep(Duration::from_millis(300));
     program.send("quit");
-    let (status, rest) = program.finish();
-    assert!(status.success(), "{status:?}");
-    assert_eq!(rest, ["run: returned"]);
-    assert_eq!(
-        systemd.rest(Duration::from_millis(100)),
-        ["READY=1", "STOPPING=1"]
-    );
+    returned_after_ready_and_stopping(&systemd, program);
 }
 
 #[test]
@@ -164,6 +158,11 @@ fn a_runner_where_only_the_main_future_ran_sends_stopping_too() {
     let systemd = Systemd::listen("idle");
     let mut program = systemd.start_mode("systemd_idle", 100_000, Some("1"));
     program.expect_line("ready: sent true");
+    returned_after_ready_and_stopping(&systemd, program);
+}
+
+/// The program's `run` returned by itself, and systemd heard READY=1, then STOPPING=1 once.
+fn returned_after_ready_and_stopping(systemd: &Systemd, mut program: Program) {
     let (status, rest) = program.finish();
     assert!(status.success(), "{status:?}");
     assert_eq!(rest, ["run: returned"]);
