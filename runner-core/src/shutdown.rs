@@ -44,21 +44,26 @@ pub(crate) fn close(live: Live) -> Option<TaskList> {
     } = live;
     // A runner where nothing ever ran (no task spawned, no blocking job, no task that asked
     // for the signal; most `#[runner::test]`s) has nothing to grant a grace to, cancel,
-    // report or wait for, and none of its code runs during close: it gives the signal and
-    // is released, without entering it. A `Handle::spawn` racing this close is dropped
-    // with the executor, outside the runner.
+    // report or wait for: it gives the signal and is released, without entering it. Only
+    // on its own executor and without workers: then nothing polls a task that a
+    // `Handle::spawn` slips in meanwhile (it is dropped with the executor, outside the
+    // runner), whereas a worker or another runner sharing the executor could poll it, and
+    // it could start a blocking job: the full sequence cancels such a task and waits for
+    // its job (tests/idle_close_race.rs).
     #[cfg(feature = "tokio")]
     let has_tokio = tokio.is_some();
     #[cfg(not(feature = "tokio"))]
     let has_tokio = false;
-    if !state.first_spawn.happened() && !local.is_used() && !state.registry.is_used() && !has_tokio
-    {
+    let idle = !state.first_spawn.happened()
+        && !local.is_used()
+        && !state.registry.is_used()
+        && !state.executor_is_shared
+        && state.threads == 1
+        && !has_tokio;
+    if idle {
         signal(&state);
-        workers.stop_and_join();
-        if !state.executor_is_shared {
-            drop(local);
-            drop_sole_owner(executor);
-        }
+        drop(local);
+        drop_sole_owner(executor);
         state.registry.set_phase(Phase::Closed);
         drop(context);
         return None;
