@@ -185,7 +185,8 @@ impl TestRun {
     pub(crate) fn task_panicked(&self, report: &str, payload: &(dyn std::any::Any + Send)) {
         if self.collect_panics {
             let message = crate::payload::panic_message(payload).to_owned();
-            lock(&self.panics).push((report.to_owned(), message));
+            let mut panics = lock(&self.panics);
+            panics.push((report.to_owned(), message));
             self.has_panics.store(true, SeqCst);
         }
     }
