@@ -49,7 +49,7 @@ pub(crate) fn close(live: Live) -> Option<TaskList> {
     // `Handle::spawn` slips in meanwhile (it is dropped with the executor, outside the
     // runner), whereas a worker or another runner sharing the executor could poll it, and
     // it could start a blocking job: the full sequence cancels such a task and waits for
-    // its job (tests/idle_close_race.rs).
+    // its job (tests/shared_executor.rs).
     #[cfg(feature = "tokio")]
     let has_tokio = tokio.is_some();
     #[cfg(not(feature = "tokio"))]
