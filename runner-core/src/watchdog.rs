@@ -74,7 +74,7 @@ fn period_for_threshold(threshold: Duration) -> Duration {
 }
 
 fn computed_period(threshold: Duration) -> Duration {
-    (threshold.saturating_mul(HUNG_POLL_FACTOR) / 5).clamp(PERIOD_BOUNDS.0, PERIOD_BOUNDS.1)
+    (hung_poll_limit(threshold) / 5).clamp(PERIOD_BOUNDS.0, PERIOD_BOUNDS.1)
 }
 
 /// The slow-poll threshold from which the period is the longest: its hung-poll limit is
@@ -109,13 +109,13 @@ fn run() {
     }
 }
 
-/// How long a poll of `state`'s runs before it is reported as hung.
-fn hung_poll_limit(state: &RunnerState) -> Duration {
-    state.slow_poll_threshold.saturating_mul(HUNG_POLL_FACTOR)
+/// How long a poll runs, under this slow-poll threshold, before it is reported as hung.
+fn hung_poll_limit(threshold: Duration) -> Duration {
+    threshold.saturating_mul(HUNG_POLL_FACTOR)
 }
 
 fn look_at(state: &RunnerState, now: Instant) {
-    let limit = hung_poll_limit(state);
+    let limit = hung_poll_limit(state.slow_poll_threshold);
     let mut hung = Vec::new();
     let mut check = |record: &TaskRecord, what: &dyn Fn() -> Option<Label>| {
         if let Some((for_, thread)) = record.running_for(now)
